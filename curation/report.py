@@ -1,0 +1,36 @@
+"""Human-readable summaries of stage outputs (the table `curate` prints at the end of a run)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+
+def _fmt(n: Any) -> str:
+    return f"{n:,}" if isinstance(n, int) else str(n)
+
+
+def summary_table(stats_list: list[dict[str, Any]]) -> str:
+    """One row per stage: docs in / kept / rejected / unreadable, and the top rejection reasons."""
+    header = ("stage", "docs in", "kept", "rejected", "unreadable", "top reasons")
+    rows = [header]
+    for s in stats_list:
+        by_reason = s.get("rejected", {}).get("by_reason", {})
+        top = ", ".join(f"{r}={n}" for r, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
+        rows.append((
+            str(s.get("stage", "?")), _fmt(s.get("input_records", 0)), _fmt(s.get("kept", 0)),
+            _fmt(s.get("rejected", {}).get("total", 0)), _fmt(s.get("unreadable", {}).get("count", 0)), top or "-",
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = []
+    for k, r in enumerate(rows):
+        lines.append("  ".join(c.ljust(w) if i in (0, 5) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def load_stats(output: str) -> dict[str, Any]:
+    with open(os.path.join(output, "stats.json"), encoding="utf-8") as f:
+        return json.load(f)

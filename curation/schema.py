@@ -1,0 +1,135 @@
+"""The one document schema every Qingliu stage reads and writes.
+
+A `Document` is a plain record (no Beam import here, so every rule that works on it is testable in
+microseconds). At every stage boundary it is stored as a Parquet row with `ARROW_SCHEMA`; rejected
+documents add `stage`, `reason` and `duplicate_of` (`REJECTED_SCHEMA`). `docs/schema.md` documents the
+columns; `to_row`/`from_row` are the only functions that turn documents into raw dicts and back.
+
+    >>> d = Document(id="a", text="你好", source="demo")
+    >>> from_row(to_row(d)) == d
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pyarrow as pa
+
+LANGS = ("zh", "bilingual", "en", "other")
+
+ARROW_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("text", pa.large_string(), nullable=False),
+        pa.field("lang", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("attributes", pa.map_(pa.string(), pa.float64())),
+        pa.field(
+            "provenance",
+            pa.struct([pa.field("source_file", pa.string()), pa.field("row", pa.int64())]),
+        ),
+    ]
+)
+
+REJECTED_SCHEMA = ARROW_SCHEMA.append(pa.field("stage", pa.string())).append(
+    pa.field("reason", pa.string())
+).append(pa.field("duplicate_of", pa.string()))
+
+DATA_COLUMNS = tuple(ARROW_SCHEMA.names)
+REJECTED_COLUMNS = tuple(REJECTED_SCHEMA.names)
+
+
+@dataclass(slots=True)
+class Document:
+    """One document as it flows through every stage.
+
+    Args:
+        id: stable identifier; `make_id(source_file, row)` when the input has none.
+        text: the original text (never replaced by its normalized matching view).
+        lang: `zh` | `bilingual` | `en` | `other`, or None before language routing.
+        source: where the document came from (a dataset name, e.g. `fewclue`).
+        attributes: name -> score, keyed `<family>/<tagger>_vN` (e.g. `quality/han_ratio_v1`).
+        source_file: provenance: the input file the document was first read from.
+        row: provenance: its 0-based record index within that file.
+        stage, reason, duplicate_of: set only on rejected documents.
+    """
+
+    id: str
+    text: str
+    lang: str | None = None
+    source: str | None = None
+    attributes: dict[str, float] = field(default_factory=dict)
+    source_file: str | None = None
+    row: int | None = None
+    stage: str | None = None
+    reason: str | None = None
+    duplicate_of: str | None = None
+
+    def rejected(self, stage: str, reason: str, duplicate_of: str | None = None) -> "Document":
+        """A copy stamped with why it was dropped (the document itself is not changed)."""
+        return replace(self, stage=stage, reason=reason, duplicate_of=duplicate_of)
+
+    def with_attributes(self, **updates: float) -> "Document":
+        attrs = dict(self.attributes)
+        attrs.update(updates)
+        return replace(self, attributes=attrs)
+
+    def copy(self, **changes: Any) -> "Document":
+        return replace(self, **changes)
+
+
+def make_id(source_file: str, row: int) -> str:
+    """Deterministic id for a record that carries none: sha1 of `source_file:row` (20 hex chars)."""
+    return hashlib.sha1(f"{source_file}:{row}".encode()).hexdigest()[:20]
+
+
+def to_row(doc: Document, rejected: bool = False) -> dict[str, Any]:
+    """Document -> dict matching ARROW_SCHEMA (or REJECTED_SCHEMA when `rejected`)."""
+    row = {
+        "id": doc.id,
+        "text": doc.text,
+        "lang": doc.lang,
+        "source": doc.source,
+        # Sorted so that the bytes written do not depend on the order attributes were added in.
+        "attributes": sorted(doc.attributes.items()),
+        "provenance": {"source_file": doc.source_file, "row": doc.row},
+    }
+    if rejected:
+        row["stage"] = doc.stage
+        row["reason"] = doc.reason
+        row["duplicate_of"] = doc.duplicate_of
+    return row
+
+
+def from_row(row: dict[str, Any]) -> Document:
+    """Dict as read from a Parquet shard (pyarrow `to_pylist`) -> Document."""
+    attrs = row.get("attributes") or {}
+    if not isinstance(attrs, dict):  # pyarrow returns a map column as a list of (key, value) pairs
+        attrs = dict(attrs)
+    prov = row.get("provenance") or {}
+    return Document(
+        id=row["id"],
+        text=row["text"],
+        lang=row.get("lang"),
+        source=row.get("source"),
+        attributes={k: float(v) for k, v in attrs.items() if v is not None},
+        source_file=prov.get("source_file"),
+        row=prov.get("row"),
+        stage=row.get("stage"),
+        reason=row.get("reason"),
+        duplicate_of=row.get("duplicate_of"),
+    )
+
+
+def to_table(docs: list[Document], rejected: bool = False) -> pa.Table:
+    """Documents -> one Arrow table with the canonical schema."""
+    schema = REJECTED_SCHEMA if rejected else ARROW_SCHEMA
+    return pa.Table.from_pylist([to_row(d, rejected) for d in docs], schema=schema)
+
+
+def is_canonical(schema: pa.Schema) -> bool:
+    """True when a Parquet file already carries Qingliu's columns (a previous stage's output)."""
+    return all(name in schema.names for name in ("id", "text", "attributes", "provenance"))

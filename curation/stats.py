@@ -1,0 +1,110 @@
+"""Mergeable stage statistics (datatrove's `Stats.__add__`, seqio's `GetStats`), as plain dicts.
+
+A stats value is a nested dict of numbers, dicts and example lists. `merge_stats` adds numbers, merges
+dicts key by key and concatenates example lists (kept sorted and bounded, so the merged result does not
+depend on the order bundles were combined in). Beam combines them with `pipelines.io.MergeStatsFn`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from curation.schema import Document
+
+MAX_EXAMPLES = 20
+
+
+def merge_stats(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Merge two stats dicts (numbers add, dicts recurse, lists concatenate; other values: `b` wins)."""
+    out = dict(a)
+    for key, value in b.items():
+        if key not in out:
+            out[key] = value
+            continue
+        mine = out[key]
+        if isinstance(mine, dict) and isinstance(value, dict):
+            out[key] = merge_stats(mine, value)
+        elif isinstance(mine, list) and isinstance(value, list):
+            merged = sorted(mine + value, key=_example_key)
+            out[key] = merged[:MAX_EXAMPLES]
+        elif isinstance(mine, (int, float)) and isinstance(value, (int, float)) and not isinstance(mine, bool):
+            out[key] = mine + value
+        else:
+            out[key] = value
+    return out
+
+
+def _example_key(x: Any) -> tuple:
+    if isinstance(x, dict):
+        return (str(x.get("file", "")), x.get("line") or 0, json.dumps(x, sort_keys=True, ensure_ascii=False))
+    return ("", 0, json.dumps(x, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def text_size(text: str) -> tuple[int, int]:
+    """(chars, UTF-8 bytes) of a text; lone surrogates count as 3 bytes, as `surrogatepass` would."""
+    return len(text), len(text.encode("utf-8", "surrogatepass"))
+
+
+def kept_stats(doc: Document) -> dict[str, Any]:
+    """Contribution of one kept document to stats.json."""
+    chars, nbytes = text_size(doc.text)
+    lang = doc.lang or "unrouted"
+    return {
+        "kept": 1,
+        "by_lang": {lang: {"docs": 1, "chars": chars, "bytes": nbytes}},
+        "by_source": {str(doc.source): {"docs": 1, "chars": chars}},
+    }
+
+
+def rejected_stats(doc: Document) -> dict[str, Any]:
+    """Contribution of one rejected document to stats.json."""
+    chars, nbytes = text_size(doc.text)
+    lang = doc.lang or "unrouted"
+    reason = doc.reason or "unspecified"
+    return {
+        "rejected": {"total": 1, "by_reason": {reason: 1}},
+        "rejected_by_lang": {lang: {"docs": 1, "chars": chars, "bytes": nbytes}},
+    }
+
+
+def unreadable_stats(example: dict[str, Any]) -> dict[str, Any]:
+    """Contribution of one unreadable record: a count plus the example (file, line, error)."""
+    return {"unreadable": {"count": 1, "examples": [example]}}
+
+
+EMPTY_STATS: dict[str, Any] = {
+    "kept": 0,
+    "rejected": {"total": 0, "by_reason": {}},
+    "unreadable": {"count": 0, "examples": []},
+    "by_lang": {},
+    "rejected_by_lang": {},
+    "by_source": {},
+}
+
+
+def finalize(stats: dict[str, Any], read: int, extra_copies: int = 0) -> dict[str, Any]:
+    """Add `input_records` and check the accounting invariant.
+
+    Args:
+        stats: merged kept/rejected/unreadable stats.
+        read: documents that were read successfully (before the stage's transform).
+        extra_copies: documents the stage emitted more than once on purpose (mix upsampling).
+
+    Returns:
+        stats with `input_records` and `accounting` filled in. `input_records == kept + rejected + unreadable`
+        holds whenever `accounting.ok` is true.
+    """
+    out = merge_stats(EMPTY_STATS, stats)
+    unreadable = out["unreadable"]["count"]
+    out["input_records"] = read + unreadable
+    kept_inputs = out["kept"] - extra_copies
+    ok = kept_inputs + out["rejected"]["total"] == read
+    out["accounting"] = {
+        "ok": ok,
+        "read": read,
+        "kept_inputs": kept_inputs,
+        "extra_copies": extra_copies,
+        "rule": "input_records == kept - extra_copies + rejected + unreadable",
+    }
+    return out

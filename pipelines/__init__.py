@@ -1,0 +1,1 @@
+"""Beam wiring only: small named PTransforms around `curation` logic, and one `run(argv)` per stage."""

@@ -1,0 +1,352 @@
+"""Beam I/O for the one document schema: read raw shards, write the canonical stage layout.
+
+Every stage writes, under `OUT/`:
+
+    data/part-00000-of-000NN.parquet      kept documents (zstd, about --shard-size-mb of text each)
+    rejected/part-00000-of-000MM.parquet  rejected documents, same columns + stage, reason, duplicate_of
+    stats.json                            input_records, kept, rejected by reason, unreadable (+ examples), ...
+    _SUCCESS                              written last, only after the accounting check passed
+
+Shards are deterministic: a document goes to shard `xxh64(id) % N` (N from the total text size) and
+each shard is sorted by id, so the same input gives identical bytes on any runner and worker count.
+Files are opened through Beam's `FileSystems`, so `gs://` (and any registered filesystem) works.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import posixpath
+from typing import Any
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+import xxhash
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from curation import progress
+from curation.errors import ConfigError
+from curation.readers import ReadConfig, Unreadable, is_supported, iter_records
+from curation.schema import Document, to_table
+from curation.stats import finalize, kept_stats, merge_stats, rejected_stats, unreadable_stats
+
+LOG = logging.getLogger(__name__)
+
+DEFAULT_SHARD_MB = 64
+ROW_GROUP_ROWS = 4096
+SUCCESS = "_SUCCESS"
+_GLOB_CHARS = set("*?[")
+
+
+# --------------------------------------------------------------------------------------------- inputs
+def _join(*parts: str) -> str:
+    return FileSystems.join(*parts) if "://" in parts[0] else posixpath.join(*parts)
+
+
+def _match(pattern: str) -> list[str]:
+    try:
+        result = FileSystems.match([pattern])[0]
+    except Exception:  # BeamIOError when nothing matches
+        return []
+    return sorted(m.path for m in result.metadata_list)
+
+
+def _exists(path: str) -> bool:
+    try:
+        return FileSystems.exists(path)
+    except Exception:
+        return False
+
+
+def expand_inputs(inputs: list[str]) -> list[str]:
+    """Expand directories, globs and files into a sorted list of readable input files.
+
+    A stage output directory (one with `data/`) contributes its `data/*.parquet`, and only when its
+    `_SUCCESS` marker exists. Raises ConfigError (exit code 2) when a path or glob matches nothing.
+    """
+    if not inputs:
+        raise ConfigError("no --input given")
+    files: list[str] = []
+    for item in inputs:
+        item = item.rstrip("/") if not item.endswith("://") else item
+        if any(c in _GLOB_CHARS for c in item):
+            matched = [p for p in _match(item) if is_supported(p)]
+            if not matched:
+                raise ConfigError(f"input glob matches no .jsonl/.jsonl.gz/.jsonl.zst/.parquet file: {item}")
+            files.extend(matched)
+            continue
+        data_dir = _join(item, "data")
+        if _match(_join(data_dir, "*.parquet")):
+            if not _exists(_join(item, SUCCESS)):
+                raise ConfigError(f"{item} is an incomplete stage output (no {SUCCESS}); rerun that stage")
+            files.extend(_match(_join(data_dir, "*.parquet")))
+            continue
+        if _exists(item) and is_supported(item) and _match(item) == [item]:
+            files.append(item)
+            continue
+        under = [p for p in _match(_join(item, "**")) if is_supported(p)]
+        if not under:
+            if _exists(item):
+                raise ConfigError(f"input {item} holds no .jsonl/.jsonl.gz/.jsonl.zst/.parquet file")
+            raise ConfigError(f"input path does not exist: {item}")
+        files.extend(under)
+    return sorted(dict.fromkeys(files))
+
+
+# --------------------------------------------------------------------------------------------- reading
+class ReadFileFn(beam.DoFn):
+    """One input file -> Documents (main output) and `Unreadable` records (tagged 'unreadable')."""
+
+    def __init__(self, cfg: ReadConfig, stage: str):
+        self.cfg = cfg
+        self.stage = stage
+        self.records = Metrics.counter(stage, "records_read")
+        self.bad = Metrics.counter(stage, "records_unreadable")
+
+    def process(self, path: str):
+        try:
+            raw = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+        except Exception as exc:
+            self.bad.inc()
+            yield beam.pvalue.TaggedOutput("unreadable", Unreadable(path, None, f"cannot open: {exc}").as_dict())
+            return
+        n_ok = n_bad = 0
+        with raw:
+            for item in iter_records(path, raw, self.cfg):
+                if isinstance(item, Unreadable):
+                    n_bad += 1
+                    self.bad.inc()
+                    yield beam.pvalue.TaggedOutput("unreadable", item.as_dict())
+                else:
+                    n_ok += 1
+                    self.records.inc()
+                    progress.add("records_read")
+                    yield item
+        progress.add("files_read")
+        LOG.info("%s: read %s: %d records, %d unreadable", self.stage, path, n_ok, n_bad)
+
+
+class _RenameDuplicateIdsFn(beam.DoFn):
+    """Ids repeated across inputs are made unique, never merged: all but the first copy (by file and
+    row) get `~` + a hash of their own file and row appended."""
+
+    def process(self, doc: Document, dups: dict):
+        locations = dups.get(doc.id)
+        if locations and (doc.source_file, doc.row) != tuple(locations[0]):
+            suffix = xxhash.xxh64_hexdigest(f"{doc.source_file}:{doc.row}".encode("utf-8", "surrogatepass"))[:8]
+            doc = doc.copy(id=f"{doc.id}~{suffix}")
+        yield doc
+
+
+class ReadDocuments(beam.PTransform):
+    """files -> {'docs': PCollection[Document], 'unreadable': PCollection[dict], 'duplicate_ids': int}.
+
+    Args:
+        files: input files (see `expand_inputs`).
+        cfg: field mapping for raw records.
+        stage: stage name used for counters.
+        unique_ids: rename ids repeated across inputs (a cheap key-only shuffle).
+    """
+
+    def __init__(self, files: list[str], cfg: ReadConfig = ReadConfig(), stage: str = "read", unique_ids: bool = True):
+        super().__init__()
+        self.files, self.cfg, self.stage, self.unique_ids = files, cfg, stage, unique_ids
+
+    def expand(self, pbegin):
+        read = (
+            pbegin
+            | "ListFiles" >> beam.Create(self.files)
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "ReadRecords" >> beam.ParDo(ReadFileFn(self.cfg, self.stage)).with_outputs("unreadable", main="docs")
+        )
+        docs = read.docs
+        dup_counts = None
+        if self.unique_ids:
+            dups = (
+                docs
+                | "KeyById" >> beam.Map(lambda d: (d.id, (d.source_file, d.row)))
+                | "GroupIds" >> beam.GroupByKey()
+                | "KeepRepeated" >> beam.FlatMap(lambda kv: [(kv[0], sorted(kv[1]))] if len(kv[1]) > 1 else [])
+            )
+            docs = docs | "MakeIdsUnique" >> beam.ParDo(_RenameDuplicateIdsFn(), beam.pvalue.AsDict(dups))
+            dup_counts = dups | "CountRepeatedIds" >> beam.Map(lambda kv: {"duplicate_ids": len(kv[1]) - 1})
+        return {"docs": docs, "unreadable": read.unreadable, "duplicate_ids": dup_counts}
+
+
+# --------------------------------------------------------------------------------------------- writing
+def shard_of(doc_id: str, num_shards: int) -> int:
+    return xxhash.xxh64_intdigest(doc_id.encode("utf-8", "surrogatepass")) % num_shards
+
+
+def shard_name(index: int, num_shards: int) -> str:
+    return f"part-{index:05d}-of-{num_shards:05d}.parquet"
+
+
+def write_parquet(path: str, docs: list[Document], rejected: bool = False) -> None:
+    """Write documents sorted by id as one zstd Parquet file (deterministic bytes)."""
+    table = to_table(sorted(docs, key=lambda d: d.id), rejected=rejected)
+    with FileSystems.create(path, mime_type="application/octet-stream",
+                            compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        pq.write_table(table, f, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+
+
+class _WriteShardFn(beam.DoFn):
+    def __init__(self, directory: str, rejected: bool):
+        self.directory, self.rejected = directory, rejected
+
+    def process(self, keyed, num_shards: int):
+        index, docs = keyed
+        path = _join(self.directory, shard_name(index, num_shards))
+        docs = list(docs)
+        write_parquet(path, docs, self.rejected)
+        yield path
+
+
+class WriteShards(beam.PTransform):
+    """PCollection[Document] -> deterministic Parquet shards in `directory`; outputs the paths written.
+
+    The shard count is ceil(total text bytes / shard_bytes), at least 1; every shard file exists, empty
+    ones included, once `FinalizeStage` has run.
+    """
+
+    def __init__(self, directory: str, shard_bytes: int, rejected: bool = False):
+        super().__init__()
+        self.directory, self.shard_bytes, self.rejected = directory, shard_bytes, rejected
+
+    def expand(self, docs):
+        shard_bytes = self.shard_bytes
+        num_shards = (
+            docs
+            | "TextBytes" >> beam.Map(lambda d: len(d.text.encode("utf-8", "surrogatepass")) + 200)
+            | "SumBytes" >> beam.CombineGlobally(sum)
+            | "ShardCount" >> beam.Map(lambda total: max(1, math.ceil(total / shard_bytes)))
+        )
+        n = beam.pvalue.AsSingleton(num_shards)
+        paths = (
+            docs
+            | "AssignShard" >> beam.Map(lambda d, k: (shard_of(d.id, k), d), n)
+            | "GroupShards" >> beam.GroupByKey()
+            | "WriteShard" >> beam.ParDo(_WriteShardFn(self.directory, self.rejected), n)
+        )
+        return paths, num_shards
+
+
+class MergeStatsFn(beam.CombineFn):
+    """Combine stats dicts with `curation.stats.merge_stats` (order-independent)."""
+
+    def create_accumulator(self):
+        return {}
+
+    def add_input(self, acc, item):
+        return merge_stats(acc, item)
+
+    def merge_accumulators(self, accs):
+        out: dict = {}
+        for a in accs:
+            out = merge_stats(out, a)
+        return out
+
+    def extract_output(self, acc):
+        return acc
+
+
+class _FinalizeFn(beam.DoFn):
+    """Runs once, after every shard is written: fills empty shards, writes stats.json, then _SUCCESS."""
+
+    def __init__(self, output: str, stage: str, config: dict[str, Any]):
+        self.output, self.stage, self.config = output, stage, config
+
+    def process(self, _, stats, stage_stats, read, data_paths, n_data, rej_paths, n_rej):
+        for sub, written, n, rejected in (("data", data_paths, n_data, False), ("rejected", rej_paths, n_rej, True)):
+            have = set(written)
+            for i in range(n):
+                path = _join(self.output, sub, shard_name(i, n))
+                if path not in have:
+                    write_parquet(path, [], rejected)
+        extra = int(stage_stats.get("extra_copies", 0)) if stage_stats else 0
+        out = finalize(stats, read, extra_copies=extra)
+        out = {"stage": self.stage, **out, "stage_stats": stage_stats or {}, "config": self.config,
+               "shards": {"data": n_data, "rejected": n_rej}}
+        if "duplicate_ids" in out["stage_stats"]:
+            out["duplicate_ids"] = out["stage_stats"].pop("duplicate_ids")
+        body = json.dumps(out, ensure_ascii=False, indent=2, sort_keys=True)
+        with FileSystems.create(_join(self.output, "stats.json"), mime_type="application/json") as f:
+            f.write(body.encode("utf-8"))
+        if not out["accounting"]["ok"]:
+            raise RuntimeError(
+                f"{self.stage}: accounting check failed ({out['accounting']}); output left without {SUCCESS}"
+            )
+        with FileSystems.create(_join(self.output, SUCCESS), mime_type="text/plain") as f:
+            f.write(b"")
+        yield out
+
+
+class WriteStageOutput(beam.PTransform):
+    """Write kept + rejected documents, stats.json and _SUCCESS (last) under `output`.
+
+    Applied to a dict: {'kept': docs, 'rejected': docs, 'unreadable': dicts, 'read': docs read before the
+    stage, 'stats': stage-specific stats dicts (merged into `stage_stats`)}.
+    """
+
+    def __init__(self, output: str, stage: str, config: dict[str, Any] | None = None,
+                 shard_mb: float = DEFAULT_SHARD_MB):
+        super().__init__()
+        self.output, self.stage, self.config = output, stage, config or {}
+        self.shard_bytes = max(1, int(shard_mb * 1024 * 1024))
+
+    def expand(self, parts):
+        kept, rejected, unreadable, read = parts["kept"], parts["rejected"], parts["unreadable"], parts["read"]
+        pipeline = kept.pipeline
+        data_paths, n_data = kept | "WriteKept" >> WriteShards(_join(self.output, "data"), self.shard_bytes)
+        rej_paths, n_rej = rejected | "WriteRejected" >> WriteShards(
+            _join(self.output, "rejected"), self.shard_bytes, rejected=True)
+        stats = (
+            (
+                kept | "KeptStats" >> beam.Map(kept_stats),
+                rejected | "RejectedStats" >> beam.Map(rejected_stats),
+                unreadable | "UnreadableStats" >> beam.Map(unreadable_stats),
+            )
+            | "FlattenStats" >> beam.Flatten()
+            | "MergeStats" >> beam.CombineGlobally(MergeStatsFn())
+        )
+        stage_stats = parts["stats"] | "MergeStageStats" >> beam.CombineGlobally(MergeStatsFn())
+        n_read = read | "CountRead" >> beam.combiners.Count.Globally()
+        side = beam.pvalue
+        return (
+            pipeline
+            | "FinalizeTrigger" >> beam.Create([None])
+            | "Finalize" >> beam.ParDo(
+                _FinalizeFn(self.output, self.stage, self.config),
+                side.AsSingleton(stats), side.AsSingleton(stage_stats), side.AsSingleton(n_read),
+                side.AsList(data_paths), side.AsSingleton(n_data), side.AsList(rej_paths), side.AsSingleton(n_rej),
+            )
+        )
+
+
+def prepare_output(output: str) -> None:
+    """Remove a previous run's marker, stats and shards so a rerun can never look complete early."""
+    for name in (SUCCESS, "stats.json"):
+        path = _join(output, name)
+        if _exists(path):
+            FileSystems.delete([path])
+    for sub in ("data", "rejected"):
+        old = _match(_join(output, sub, "*.parquet"))
+        if old:
+            FileSystems.delete(old)
+    if "://" not in output:
+        import os
+
+        for sub in ("data", "rejected"):
+            os.makedirs(os.path.join(output, sub), exist_ok=True)
+
+
+def read_stats(output: str) -> dict[str, Any]:
+    with FileSystems.open(_join(output, "stats.json"), compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        return json.loads(f.read().decode("utf-8"))
+
+
+def is_complete(output: str) -> bool:
+    return _exists(_join(output, SUCCESS))

@@ -1,0 +1,194 @@
+"""The scaffold every stage runs in, so a stage author only writes the stage.
+
+A stage module defines a `StageSpec` (its name, its own flags, and `build(pipeline, docs, args)` which
+returns the kept and rejected collections) and a `run(argv)` that calls `run_stage(SPEC, argv)`.
+`run_stage` does the rest, the same way for every stage:
+
+    parse flags (common + stage) -> Beam options pass through (--runner, --direct_num_workers, Dataflow's ...)
+    expand inputs (a missing path is a ConfigError, exit code 2, before any work)
+    ReadDocuments -> stage.build -> WriteStageOutput (data/, rejected/, stats.json, _SUCCESS last)
+
+The default runner is Beam's in-process FnApiRunner: it is what the DirectRunner runs batch pipelines
+on, named explicitly so the DirectRunner does not first try to download the Prism binary. Any
+`--runner` given on the command line is used as given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import apache_beam as beam
+import yaml
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, SetupOptions, StandardOptions
+
+from curation.errors import ConfigError
+from curation.readers import ReadConfig
+from pipelines.io import DEFAULT_SHARD_MB, ReadDocuments, WriteStageOutput, expand_inputs, prepare_output, read_stats
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class StageSpec:
+    """What a stage provides.
+
+    Args:
+        name: stage name (`ingest`, `quality`, ...): written as `stage` on rejected rows and in stats.
+        description: one line for `--help`.
+        build: `(pipeline, docs, args) -> dict(kept=..., rejected=..., stats=[...] optional)`.
+        add_arguments: adds the stage's own flags to the parser.
+        validate: checks parsed args, raising ConfigError before any work starts.
+        needs_input: False for stages that read their inputs themselves (e.g. per-language mix inputs).
+        unique_ids: make ids repeated across inputs unique while reading (needs a key-only shuffle).
+    """
+
+    name: str
+    description: str
+    build: Callable[..., dict[str, Any]]
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    validate: Callable[[argparse.Namespace], None] | None = None
+    needs_input: bool = True
+    unique_ids: bool = True
+
+
+def make_parser(spec: StageSpec, prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog or f"curate {spec.name}", description=spec.description,
+        epilog="Unknown flags are Beam pipeline options (e.g. --runner DataflowRunner --project P "
+        "--region R --temp_location gs://..., or --direct_num_workers 2 --direct_running_mode multi_processing).",
+    )
+    parser.add_argument("--input", "-i", action="append", default=[], required=spec.needs_input,
+                        help="input file, directory, glob or stage output (repeatable); .jsonl[.gz|.zst] or .parquet")
+    parser.add_argument("--output", "-o", required=True, help="output directory (local or gs://...)")
+    parser.add_argument("--config", "-c", help="YAML file of flag values (flags given on the command line win)")
+    parser.add_argument("--text-key", default="text", help="field holding the text in raw records")
+    parser.add_argument("--id-key", default="id", help="field holding the id (derived from file and row if absent)")
+    parser.add_argument("--source", default=None, help="source name for every record (default: field or file name)")
+    parser.add_argument("--lang", default=None, choices=["zh", "bilingual", "en", "other"],
+                        help="force this lang on every record")
+    parser.add_argument("--encoding", default="utf-8", help="text encoding of JSONL inputs")
+    parser.add_argument("--shard-size-mb", type=float, default=DEFAULT_SHARD_MB,
+                        help="target text megabytes per output shard")
+    if spec.add_arguments:
+        spec.add_arguments(parser)
+    return parser
+
+
+def parse_args(spec: StageSpec, argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    """Stage flags + Beam flags. A `--config` YAML supplies defaults that command-line flags override."""
+    parser = make_parser(spec)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cfg_path = _config_path(argv)
+    if cfg_path:
+        try:
+            with open(cfg_path, encoding="utf-8") as f:
+                values = yaml.safe_load(f) or {}
+        except OSError as exc:
+            raise ConfigError(f"cannot read --config {cfg_path}: {exc}") from exc
+        if not isinstance(values, dict):
+            raise ConfigError(f"--config {cfg_path} must hold a mapping of flag names to values")
+        known = {a.dest for a in parser._actions}
+        defaults = {}
+        for key, value in values.items():
+            dest = key.replace("-", "_")
+            if dest not in known:
+                raise ConfigError(f"--config {cfg_path}: unknown key '{key}'")
+            defaults[dest] = value
+        parser.set_defaults(**defaults)
+        for action in parser._actions:  # a required flag given in the file is no longer required
+            if action.dest in defaults:
+                action.required = False
+    args, beam_args = parser.parse_known_args(argv)
+    return args, beam_args
+
+
+def _config_path(argv: list[str]) -> str | None:
+    for i, a in enumerate(argv):
+        if a in ("--config", "-c") and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--config="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def pipeline_options(beam_args: list[str]) -> tuple[PipelineOptions, Any]:
+    """Beam options from the pass-through flags, and the runner to use (None = as the options say)."""
+    options = PipelineOptions(beam_args)
+    options.view_as(SetupOptions).save_main_session = False
+    runner = None
+    if not options.view_as(StandardOptions).runner:
+        from apache_beam.runners.portability.fn_api_runner import fn_runner
+
+        runner = fn_runner.FnApiRunner()
+        direct = options.view_as(DirectOptions)
+        if direct.direct_num_workers and direct.direct_num_workers != 1 and direct.direct_running_mode == "in_memory":
+            direct.direct_running_mode = "multi_threading"
+    return options, runner
+
+
+def resolved_config(args: argparse.Namespace) -> dict[str, Any]:
+    out = {}
+    for k, v in sorted(vars(args).items()):
+        if dataclasses.is_dataclass(v):
+            v = dataclasses.asdict(v)
+        out[k] = v if isinstance(v, (str, int, float, bool, list, dict, type(None))) else str(v)
+    return out
+
+
+def run_stage(spec: StageSpec, argv: list[str] | None = None) -> dict[str, Any]:
+    """Parse, read, run the stage, write the canonical layout. Returns the stage's stats.json content.
+
+    Raises:
+        ConfigError: bad flags or inputs, before any work starts.
+    """
+    args, beam_args = parse_args(spec, argv)
+    if spec.validate:
+        spec.validate(args)
+    files = expand_inputs(args.input) if args.input else []
+    args.input_files = files
+    options, runner = pipeline_options(beam_args)
+    prepare_output(args.output)
+    read_cfg = ReadConfig(text_key=args.text_key, id_key=args.id_key, source=args.source, lang=args.lang,
+                          encoding=args.encoding)
+    config = resolved_config(args)
+    config.pop("input_files", None)
+    LOG.info("%s: %d input files -> %s", spec.name, len(files), args.output)
+    with beam.Pipeline(runner=runner, options=options) as p:
+        if files:
+            read = p | "ReadDocuments" >> ReadDocuments(files, read_cfg, spec.name, unique_ids=spec.unique_ids)
+        else:
+            read = {"docs": p | "NoDocuments" >> beam.Create([]), "unreadable": p | "NoUnreadable" >> beam.Create([]),
+                    "duplicate_ids": None}
+        out = spec.build(p, read["docs"], args)
+        stats = list(out.get("stats") or [])
+        if read["duplicate_ids"] is not None:
+            stats.append(read["duplicate_ids"])
+        parts = {
+            "kept": out["kept"],
+            "rejected": out.get("rejected") if out.get("rejected") is not None else p | "NoRejected" >> beam.Create([]),
+            "unreadable": (
+                (read["unreadable"], out["unreadable"]) | "FlattenUnreadable" >> beam.Flatten()
+                if out.get("unreadable") is not None else read["unreadable"]
+            ),
+            "read": out.get("read", read["docs"]),
+            "stats": (tuple(stats) | "FlattenStageStats" >> beam.Flatten()) if stats
+            else p | "NoStageStats" >> beam.Create([]),
+        }
+        _ = parts | "WriteStageOutput" >> WriteStageOutput(args.output, spec.name, config, args.shard_size_mb)
+    return read_stats(args.output)
+
+
+def main_for(spec: StageSpec, run: Callable[[list[str] | None], dict]) -> None:
+    """`python -m pipelines.<stage>` entry: INFO logging, ConfigError -> message + exit code 2."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        run(None)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
