@@ -1,0 +1,208 @@
+"""`curate run`: the whole flow end to end, one stage output feeding the next.
+
+    raw shards -> ingest -> filter (route + quality) -> dedup -> pii -> mix -> tokenizer -> tokens -> model
+
+    curate run --demo runs/demo                 # the embedded demo corpus, every stage, a few minutes on 2 cores
+    curate run --input raw/ runs/r1 --until mix # your own shards, the data stages only
+    curate report runs/demo                     # the summary table again
+
+Each step writes its own directory under the run directory (`01-ingest/`, `02-filter/`, ...). With
+`--resume`, a step whose output is complete (`_SUCCESS`) is not run again. Beam options given after
+`--` go to every data stage (e.g. `-- --direct_num_workers 2 --direct_running_mode multi_processing`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from curation.errors import ConfigError
+from curation.report import summary_table
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class Step:
+    name: str
+    folder: str
+    run: Callable[["RunContext"], dict | None]
+    data_stage: bool = True
+
+
+@dataclass
+class RunContext:
+    root: str
+    raw: list[str]
+    args: argparse.Namespace
+    beam_args: list[str]
+
+    def path(self, folder: str) -> str:
+        return os.path.join(self.root, folder)
+
+
+def _stage(module: str, ctx: RunContext, inputs: list[str], folder: str, extra: list[str] = ()) -> dict:
+    run = importlib.import_module(module).run
+    argv = [a for i in inputs for a in ("--input", i)] + ["--output", ctx.path(folder), *extra, *ctx.beam_args]
+    return run(argv)
+
+
+def _ingest(ctx):
+    return _stage("pipelines.ingest", ctx, ctx.raw, "01-ingest")
+
+
+def _filter(ctx):
+    return _stage("pipelines.quality", ctx, [ctx.path("01-ingest")], "02-filter")
+
+
+def _dedup(ctx):
+    return _stage("pipelines.dedup", ctx, [ctx.path("02-filter")], "03-dedup")
+
+
+def _pii(ctx):
+    return _stage("pipelines.pii", ctx, [ctx.path("03-dedup")], "04-pii")
+
+
+def _mix(ctx):
+    a = ctx.args
+    shares = ["--zh", str(a.zh), "--bilingual", str(a.bilingual), "--en", str(a.en), "--seed", str(a.seed)]
+    if a.max_epochs is not None:
+        shares += ["--max-epochs", str(a.max_epochs)]
+    return _stage("pipelines.mix", ctx, [ctx.path("04-pii")], "05-mix", shares)
+
+
+def _command(module: str, argv: list[str]) -> None:
+    code = importlib.import_module(module).main(argv)
+    if code:
+        raise RuntimeError(f"{module} {' '.join(argv[:1])} failed with exit code {code}")
+
+
+def _tokenizer(ctx):
+    a = ctx.args
+    out = ctx.path("06-tokenizer")
+    _command("tokenizer_training.cli", ["train", "--input", ctx.path("05-mix"), "--output", out,
+                                        "--vocab-size", str(a.vocab_size), "--seed", str(a.seed)])
+    _command("tokenizer_training.cli", ["encode", "--input", ctx.path("05-mix"), "--tokenizer", out,
+                                        "--output", ctx.path("07-tokens"), "--seed", str(a.seed)])
+    return None
+
+
+def _model(ctx):
+    a = ctx.args
+    out = ctx.path("08-model")
+    _command("model_ref.cli", ["train", "--data", ctx.path("07-tokens"), "--out", out, "--preset", a.preset,
+                               "--max-steps", str(a.model_steps), "--seed", str(a.seed)])
+    _command("model_ref.cli", ["export", "--checkpoint", out, "--tokenizer", ctx.path("06-tokenizer"),
+                               "--out", os.path.join(out, "hf")])
+    return None
+
+
+STEPS = [
+    Step("ingest", "01-ingest", _ingest),
+    Step("filter", "02-filter", _filter),
+    Step("dedup", "03-dedup", _dedup),
+    Step("pii", "04-pii", _pii),
+    Step("mix", "05-mix", _mix),
+    Step("tokenizer", "06-tokenizer", _tokenizer, data_stage=False),
+    Step("model", "08-model", _model, data_stage=False),
+]
+STEP_NAMES = [s.name for s in STEPS]
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="curate run", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run_dir", help="run directory; every step writes a folder under it")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--demo", action="store_true", help="generate the embedded demo corpus and run on it")
+    src.add_argument("--input", "-i", action="append", help="raw input shards (repeatable)")
+    p.add_argument("--until", choices=STEP_NAMES, default=STEP_NAMES[-1], help="last step to run")
+    p.add_argument("--from", dest="start", choices=STEP_NAMES, default=STEP_NAMES[0], help="first step to run")
+    p.add_argument("--resume", action="store_true", help="skip steps whose output is already complete")
+    p.add_argument("--zh", type=float, default=0.7)
+    p.add_argument("--bilingual", type=float, default=0.2)
+    p.add_argument("--en", type=float, default=0.1)
+    p.add_argument("--max-epochs", type=float, default=None, help="mix upsampling cap per source")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--vocab-size", type=int, default=65536,
+                   help="tokenizer size (the demo corpus is too small for 65,536 merges: --demo uses 8,192)")
+    p.add_argument("--preset", default="tiny", help="model_ref preset to train")
+    p.add_argument("--model-steps", type=int, default=300, help="training steps of the reference model")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    beam_args: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, beam_args = argv[:cut], argv[cut + 1:]
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if args.demo and "--vocab-size" not in argv:
+        args.vocab_size = 8192
+    os.makedirs(args.run_dir, exist_ok=True)
+    raw = args.input or []
+    if args.demo:
+        from curation import demo
+
+        raw_dir = os.path.join(args.run_dir, "00-raw")
+        info = demo.write_demo_corpus(raw_dir, seed=args.seed)
+        raw = [info["dir"]]
+        print(f"demo corpus: {raw_dir}")
+    ctx = RunContext(root=args.run_dir, raw=raw, args=args, beam_args=beam_args)
+    names = STEP_NAMES[STEP_NAMES.index(args.start): STEP_NAMES.index(args.until) + 1]
+    if not names:
+        raise ConfigError("--from comes after --until")
+    timings = {}
+    for step in STEPS:
+        if step.name not in names:
+            continue
+        done = os.path.exists(os.path.join(ctx.path(step.folder), "_SUCCESS"))
+        if args.resume and done:
+            print(f"[{step.name}] complete, skipped (--resume)")
+            continue
+        print(f"[{step.name}] running -> {ctx.path(step.folder)}", flush=True)
+        t0 = time.time()
+        step.run(ctx)
+        timings[step.name] = round(time.time() - t0, 1)
+        print(f"[{step.name}] done in {timings[step.name]}s", flush=True)
+    print(report(args.run_dir, timings))
+    return 0
+
+
+def collect_stats(run_dir: str) -> list[dict]:
+    out = []
+    for step in STEPS:
+        path = os.path.join(run_dir, step.folder, "stats.json")
+        if step.data_stage and os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                out.append(json.load(f))
+    return out
+
+
+def report(run_dir: str, timings: dict | None = None) -> str:
+    """Summary table of every data stage in a run directory; also written to `run_dir/report.json`."""
+    stats = collect_stats(run_dir)
+    with open(os.path.join(run_dir, "report.json"), "w", encoding="utf-8") as f:
+        json.dump({"stages": [{k: s.get(k) for k in ("stage", "input_records", "kept", "rejected", "unreadable",
+                                                        "by_lang")} for s in stats],
+                   "seconds": timings or {}}, f, ensure_ascii=False, indent=2)
+    return summary_table(stats) if stats else "(no stage output found)"
+
+
+def report_main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="curate report", description="summarize the stage outputs of a run directory")
+    p.add_argument("run_dir")
+    args = p.parse_args(argv)
+    if not os.path.isdir(args.run_dir):
+        raise ConfigError(f"no such run directory: {args.run_dir}")
+    print(report(args.run_dir))
+    return 0

@@ -1,0 +1,5 @@
+"""Shim for Beam's --setup_file (Dataflow workers install the package from it); metadata is in setup.cfg."""
+
+from setuptools import setup
+
+setup()
