@@ -68,6 +68,12 @@ class Document:
     reason: str | None = None
     duplicate_of: str | None = None
 
+    def __reduce__(self):
+        # Plain constructor arguments: about twice as fast through pickle as the default slots state,
+        # and Beam pickles every document that crosses a stage boundary.
+        return (Document, (self.id, self.text, self.lang, self.source, self.attributes, self.source_file,
+                           self.row, self.stage, self.reason, self.duplicate_of))
+
     def rejected(self, stage: str, reason: str, duplicate_of: str | None = None) -> "Document":
         """A copy stamped with why it was dropped (the document itself is not changed)."""
         return replace(self, stage=stage, reason=reason, duplicate_of=duplicate_of)

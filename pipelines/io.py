@@ -31,7 +31,7 @@ from curation import progress
 from curation.errors import ConfigError
 from curation.readers import ReadConfig, Unreadable, is_supported, iter_records
 from curation.schema import Document, to_table
-from curation.stats import finalize, kept_stats, merge_stats, rejected_stats, unreadable_stats
+from curation.stats import add_doc, finalize, merge_stats, unreadable_stats
 
 LOG = logging.getLogger(__name__)
 
@@ -94,6 +94,12 @@ def expand_inputs(inputs: list[str]) -> list[str]:
             raise ConfigError(f"input path does not exist: {item}")
         files.extend(under)
     return sorted(dict.fromkeys(files))
+
+
+def is_stage_output_shard(path: str) -> bool:
+    """True for `<stage output>/data/part-*.parquet` (written by a Qingliu stage, ids already unique)."""
+    parts = path.replace("\\", "/").rsplit("/", 2)
+    return len(parts) == 3 and parts[1] == "data" and parts[2].startswith("part-") and parts[2].endswith(".parquet")
 
 
 # --------------------------------------------------------------------------------------------- reading
@@ -185,23 +191,24 @@ def shard_name(index: int, num_shards: int) -> str:
     return f"part-{index:05d}-of-{num_shards:05d}.parquet"
 
 
-def write_parquet(path: str, docs: list[Document], rejected: bool = False) -> None:
-    """Write documents sorted by id as one zstd Parquet file (deterministic bytes)."""
-    table = to_table(sorted(docs, key=lambda d: d.id), rejected=rejected)
+def write_parquet(path: str, docs: list[Document], rejected: bool = False, sort_key=None) -> None:
+    """Write documents sorted by id (or by `sort_key(doc)`, e.g. mix's seeded shuffle) as one zstd Parquet
+    file (deterministic bytes as long as the key is a total order)."""
+    table = to_table(sorted(docs, key=sort_key or (lambda d: d.id)), rejected=rejected)
     with FileSystems.create(path, mime_type="application/octet-stream",
                             compression_type=CompressionTypes.UNCOMPRESSED) as f:
         pq.write_table(table, f, compression="zstd", row_group_size=ROW_GROUP_ROWS)
 
 
 class _WriteShardFn(beam.DoFn):
-    def __init__(self, directory: str, rejected: bool):
-        self.directory, self.rejected = directory, rejected
+    def __init__(self, directory: str, rejected: bool, sort_key=None):
+        self.directory, self.rejected, self.sort_key = directory, rejected, sort_key
 
     def process(self, keyed, num_shards: int):
         index, docs = keyed
         path = _join(self.directory, shard_name(index, num_shards))
         docs = list(docs)
-        write_parquet(path, docs, self.rejected)
+        write_parquet(path, docs, self.rejected, self.sort_key)
         yield path
 
 
@@ -209,12 +216,13 @@ class WriteShards(beam.PTransform):
     """PCollection[Document] -> deterministic Parquet shards in `directory`; outputs the paths written.
 
     The shard count is ceil(total text bytes / shard_bytes), at least 1; every shard file exists, empty
-    ones included, once `FinalizeStage` has run.
+    ones included, once `FinalizeStage` has run. `sort_key` (a picklable `doc -> key`, a total order)
+    replaces the in-shard order by id.
     """
 
-    def __init__(self, directory: str, shard_bytes: int, rejected: bool = False):
+    def __init__(self, directory: str, shard_bytes: int, rejected: bool = False, sort_key=None):
         super().__init__()
-        self.directory, self.shard_bytes, self.rejected = directory, shard_bytes, rejected
+        self.directory, self.shard_bytes, self.rejected, self.sort_key = directory, shard_bytes, rejected, sort_key
 
     def expand(self, docs):
         shard_bytes = self.shard_bytes
@@ -229,7 +237,7 @@ class WriteShards(beam.PTransform):
             docs
             | "AssignShard" >> beam.Map(lambda d, k: (shard_of(d.id, k), d), n)
             | "GroupShards" >> beam.GroupByKey()
-            | "WriteShard" >> beam.ParDo(_WriteShardFn(self.directory, self.rejected), n)
+            | "WriteShard" >> beam.ParDo(_WriteShardFn(self.directory, self.rejected, self.sort_key), n)
         )
         return paths, num_shards
 
@@ -242,6 +250,28 @@ class MergeStatsFn(beam.CombineFn):
 
     def add_input(self, acc, item):
         return merge_stats(acc, item)
+
+    def merge_accumulators(self, accs):
+        out: dict = {}
+        for a in accs:
+            out = merge_stats(out, a)
+        return out
+
+    def extract_output(self, acc):
+        return acc
+
+
+class DocStatsFn(beam.CombineFn):
+    """Kept/rejected counts, chars and bytes per language, source and reason, accumulated in place."""
+
+    def __init__(self, kept: bool):
+        self.kept = kept
+
+    def create_accumulator(self):
+        return {}
+
+    def add_input(self, acc, doc):
+        return add_doc(acc, doc, self.kept)
 
     def merge_accumulators(self, accs):
         out: dict = {}
@@ -289,24 +319,27 @@ class WriteStageOutput(beam.PTransform):
 
     Applied to a dict: {'kept': docs, 'rejected': docs, 'unreadable': dicts, 'read': docs read before the
     stage, 'stats': stage-specific stats dicts (merged into `stage_stats`)}.
+    `data_sort_key`: in-shard order of the kept documents (default: by id).
     """
 
     def __init__(self, output: str, stage: str, config: dict[str, Any] | None = None,
-                 shard_mb: float = DEFAULT_SHARD_MB):
+                 shard_mb: float = DEFAULT_SHARD_MB, data_sort_key=None):
         super().__init__()
         self.output, self.stage, self.config = output, stage, config or {}
+        self.data_sort_key = data_sort_key
         self.shard_bytes = max(1, int(shard_mb * 1024 * 1024))
 
     def expand(self, parts):
         kept, rejected, unreadable, read = parts["kept"], parts["rejected"], parts["unreadable"], parts["read"]
         pipeline = kept.pipeline
-        data_paths, n_data = kept | "WriteKept" >> WriteShards(_join(self.output, "data"), self.shard_bytes)
+        data_paths, n_data = kept | "WriteKept" >> WriteShards(_join(self.output, "data"), self.shard_bytes,
+                                                               sort_key=self.data_sort_key)
         rej_paths, n_rej = rejected | "WriteRejected" >> WriteShards(
             _join(self.output, "rejected"), self.shard_bytes, rejected=True)
         stats = (
             (
-                kept | "KeptStats" >> beam.Map(kept_stats),
-                rejected | "RejectedStats" >> beam.Map(rejected_stats),
+                kept | "KeptStats" >> beam.CombineGlobally(DocStatsFn(kept=True)),
+                rejected | "RejectedStats" >> beam.CombineGlobally(DocStatsFn(kept=False)),
                 unreadable | "UnreadableStats" >> beam.Map(unreadable_stats),
             )
             | "FlattenStats" >> beam.Flatten()

@@ -29,7 +29,15 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 
 from curation.errors import ConfigError
 from curation.readers import ReadConfig
-from pipelines.io import DEFAULT_SHARD_MB, ReadDocuments, WriteStageOutput, expand_inputs, prepare_output, read_stats
+from pipelines.io import (
+    DEFAULT_SHARD_MB,
+    ReadDocuments,
+    WriteStageOutput,
+    expand_inputs,
+    is_stage_output_shard,
+    prepare_output,
+    read_stats,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -41,7 +49,8 @@ class StageSpec:
     Args:
         name: stage name (`ingest`, `quality`, ...): written as `stage` on rejected rows and in stats.
         description: one line for `--help`.
-        build: `(pipeline, docs, args) -> dict(kept=..., rejected=..., stats=[...] optional)`.
+        build: `(pipeline, docs, args) -> dict(kept=..., rejected=..., stats=[...] optional, data_sort_key=
+            optional picklable doc -> key for the in-shard order of kept docs, default by id)`.
         add_arguments: adds the stage's own flags to the parser.
         validate: checks parsed args, raising ConfigError before any work starts.
         needs_input: False for stages that read their inputs themselves (e.g. per-language mix inputs).
@@ -160,8 +169,10 @@ def run_stage(spec: StageSpec, argv: list[str] | None = None) -> dict[str, Any]:
     config.pop("input_files", None)
     LOG.info("%s: %d input files -> %s", spec.name, len(files), args.output)
     with beam.Pipeline(runner=runner, options=options) as p:
+        # Ids in a previous stage's output are unique already: the check (a shuffle) is for raw inputs.
+        unique_ids = spec.unique_ids and not all(is_stage_output_shard(f) for f in files)
         if files:
-            read = p | "ReadDocuments" >> ReadDocuments(files, read_cfg, spec.name, unique_ids=spec.unique_ids)
+            read = p | "ReadDocuments" >> ReadDocuments(files, read_cfg, spec.name, unique_ids=unique_ids)
         else:
             read = {"docs": p | "NoDocuments" >> beam.Create([]), "unreadable": p | "NoUnreadable" >> beam.Create([]),
                     "duplicate_ids": None}
@@ -180,7 +191,8 @@ def run_stage(spec: StageSpec, argv: list[str] | None = None) -> dict[str, Any]:
             "stats": (tuple(stats) | "FlattenStageStats" >> beam.Flatten()) if stats
             else p | "NoStageStats" >> beam.Create([]),
         }
-        _ = parts | "WriteStageOutput" >> WriteStageOutput(args.output, spec.name, config, args.shard_size_mb)
+        _ = parts | "WriteStageOutput" >> WriteStageOutput(args.output, spec.name, config, args.shard_size_mb,
+                                                           data_sort_key=out.get("data_sort_key"))
     return read_stats(args.output)
 
 
