@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from curation.schema import LANGS, Document, from_row, is_canonical, make_id
+from curation.schema import DATA_COLUMNS, LANGS, Document, from_row, from_table, is_canonical, make_id
 
 JSONL_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".jsonl.zst", ".json.zst", ".jsonl.zstd")
 PARQUET_SUFFIXES = (".parquet",)
@@ -193,12 +193,21 @@ def _iter_parquet(path: str, raw: BinaryIO, cfg: ReadConfig) -> Iterator[Documen
     for rg in range(pf.num_row_groups):
         n = pf.metadata.row_group(rg).num_rows
         try:
-            rows = pf.read_row_group(rg).to_pylist()
+            table = pf.read_row_group(rg)
         except Exception as exc:
             yield Unreadable(path, offset + 1, f"row group {rg} ({n} rows) unreadable: {_short(exc)}")
             offset += n
             continue
-        for i, rec in enumerate(rows):
+        if canonical and table.column("id").null_count == 0 and table.column("text").null_count == 0:
+            for doc in from_table(table.select([c for c in table.column_names if c in DATA_COLUMNS])):
+                if cfg.lang:
+                    doc.lang = cfg.lang
+                if cfg.source:
+                    doc.source = cfg.source
+                yield doc
+            offset += n
+            continue
+        for i, rec in enumerate(table.to_pylist()):
             lineno = offset + i + 1
             if canonical and isinstance(rec.get("text"), str) and rec.get("id"):
                 doc = from_row(rec)

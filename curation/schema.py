@@ -131,9 +131,47 @@ def from_row(row: dict[str, Any]) -> Document:
 
 
 def to_table(docs: list[Document], rejected: bool = False) -> pa.Table:
-    """Documents -> one Arrow table with the canonical schema."""
+    """Documents -> one Arrow table with the canonical schema (built column by column: every stage
+    writes through here, and per-row dicts cost more than the rest of the write)."""
     schema = REJECTED_SCHEMA if rejected else ARROW_SCHEMA
-    return pa.Table.from_pylist([to_row(d, rejected) for d in docs], schema=schema)
+    cols = {
+        "id": [d.id for d in docs],
+        "text": [d.text for d in docs],
+        "lang": [d.lang for d in docs],
+        "source": [d.source for d in docs],
+        "attributes": [sorted(d.attributes.items()) if d.attributes else [] for d in docs],
+        "provenance": pa.StructArray.from_arrays(
+            [pa.array([d.source_file for d in docs], pa.string()), pa.array([d.row for d in docs], pa.int64())],
+            fields=list(schema.field("provenance").type),
+        ),
+    }
+    if rejected:
+        cols["stage"] = [d.stage for d in docs]
+        cols["reason"] = [d.reason for d in docs]
+        cols["duplicate_of"] = [d.duplicate_of for d in docs]
+    arrays = [c if isinstance(c, pa.Array) else pa.array(c, type=schema.field(name).type) for name, c in cols.items()]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def from_table(table: pa.Table) -> list[Document]:
+    """Canonical Arrow table -> Documents, column by column (the fast path of `from_row`)."""
+    n = table.num_rows
+    names = table.column_names
+
+    def col(name):
+        return table.column(name).to_pylist() if name in names else [None] * n
+
+    prov = table.column("provenance").combine_chunks() if "provenance" in names else None
+    files = prov.field("source_file").to_pylist() if prov is not None else [None] * n
+    rows = prov.field("row").to_pylist() if prov is not None else [None] * n
+    attrs = col("attributes")
+    return [
+        Document(i, t, lang, src, dict(a) if a else {}, f, r, st, rs, dup)
+        for i, t, lang, src, a, f, r, st, rs, dup in zip(
+            col("id"), col("text"), col("lang"), col("source"), attrs, files, rows,
+            col("stage"), col("reason"), col("duplicate_of"),
+        )
+    ]
 
 
 def is_canonical(schema: pa.Schema) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import pickle
 import posixpath
 from typing import Any
 
@@ -26,6 +27,7 @@ import xxhash
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindows
 
 from curation import progress
 from curation.errors import ConfigError
@@ -205,41 +207,93 @@ class _WriteShardFn(beam.DoFn):
         self.directory, self.rejected, self.sort_key = directory, rejected, sort_key
 
     def process(self, keyed, num_shards: int):
-        index, docs = keyed
+        index, batches = keyed
         path = _join(self.directory, shard_name(index, num_shards))
-        docs = list(docs)
+        docs = [d for batch in batches for d in pickle.loads(batch)]
         write_parquet(path, docs, self.rejected, self.sort_key)
         yield path
+
+
+class _KeyByShardFn(beam.DoFn):
+    """(shard, [docs]) per shard and bundle: the shuffle before writing moves lists, not single documents,
+    which costs a fraction of the per-element encoding (it dominated a write of short documents)."""
+
+    MAX_BUFFER = 2048
+
+    def __init__(self, num_shards: int | None):
+        self.num_shards = num_shards
+
+    def start_bundle(self):
+        self._buf: dict[int, list] = {}
+        self._n = 0
+
+    def process(self, doc, num_shards=None):
+        k = shard_of(doc.id, self.num_shards or num_shards)
+        self._buf.setdefault(k, []).append(doc)
+        self._n += 1
+        if self._n >= self.MAX_BUFFER:
+            yield from self._flush_items()
+
+    def _flush_items(self):
+        # Pickled here, once: as bytes, the runner's element-size sampling is a len(), not another encode.
+        items = [(k, pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL)) for k, docs in self._buf.items()]
+        self._buf, self._n = {}, 0
+        return items
+
+    def finish_bundle(self):
+        for item in self._flush_items():
+            yield GlobalWindows.windowed_value(item)
 
 
 class WriteShards(beam.PTransform):
     """PCollection[Document] -> deterministic Parquet shards in `directory`; outputs the paths written.
 
-    The shard count is ceil(total text bytes / shard_bytes), at least 1; every shard file exists, empty
-    ones included, once `FinalizeStage` has run. `sort_key` (a picklable `doc -> key`, a total order)
-    replaces the in-shard order by id.
+    The shard count is `num_shards` when the caller knows it (run_stage estimates it from the input
+    size, which avoids holding the documents back until their total is known), else
+    ceil(total text bytes / shard_bytes), at least 1. Every shard file exists, empty ones included, once
+    the stage's finalize step has run. `sort_key` (a picklable `doc -> key`, a total order) replaces the
+    in-shard order by id.
     """
 
-    def __init__(self, directory: str, shard_bytes: int, rejected: bool = False, sort_key=None):
+    def __init__(self, directory: str, shard_bytes: int, rejected: bool = False, sort_key=None,
+                 num_shards: int | None = None):
         super().__init__()
         self.directory, self.shard_bytes, self.rejected, self.sort_key = directory, shard_bytes, rejected, sort_key
+        self.num_shards = num_shards
 
     def expand(self, docs):
         shard_bytes = self.shard_bytes
-        num_shards = (
-            docs
-            | "TextBytes" >> beam.Map(lambda d: len(d.text.encode("utf-8", "surrogatepass")) + 200)
-            | "SumBytes" >> beam.CombineGlobally(sum)
-            | "ShardCount" >> beam.Map(lambda total: max(1, math.ceil(total / shard_bytes)))
-        )
-        n = beam.pvalue.AsSingleton(num_shards)
+        if self.num_shards:
+            num_shards = docs.pipeline | "ShardCount" >> beam.Create([self.num_shards])
+            keyed = docs | "KeyByShard" >> beam.ParDo(_KeyByShardFn(self.num_shards))
+        else:
+            num_shards = (
+                docs
+                | "TextBytes" >> beam.Map(lambda d: len(d.text.encode("utf-8", "surrogatepass")) + 200)
+                | "SumBytes" >> beam.CombineGlobally(sum)
+                | "ShardCount" >> beam.Map(lambda total: max(1, math.ceil(total / shard_bytes)))
+            )
+            keyed = docs | "KeyByShard" >> beam.ParDo(_KeyByShardFn(None), beam.pvalue.AsSingleton(num_shards))
         paths = (
-            docs
-            | "AssignShard" >> beam.Map(lambda d, k: (shard_of(d.id, k), d), n)
+            keyed
             | "GroupShards" >> beam.GroupByKey()
-            | "WriteShard" >> beam.ParDo(_WriteShardFn(self.directory, self.rejected, self.sort_key), n)
+            | "WriteShard" >> beam.ParDo(_WriteShardFn(self.directory, self.rejected, self.sort_key),
+                                         beam.pvalue.AsSingleton(num_shards))
         )
         return paths, num_shards
+
+
+def estimate_num_shards(files: list[str], shard_bytes: int) -> int:
+    """Shard count from the input files' sizes (compressed inputs counted at 4x), at least 1."""
+    total = 0
+    for path in files:
+        try:
+            size = FileSystems.match([path])[0].metadata_list[0].size_in_bytes
+        except Exception:
+            size = 0
+        compressed = path.lower().endswith((".gz", ".zst", ".zstd", ".parquet"))
+        total += size * (4 if compressed else 1)
+    return max(1, math.ceil(total / shard_bytes))
 
 
 class MergeStatsFn(beam.CombineFn):
@@ -261,26 +315,25 @@ class MergeStatsFn(beam.CombineFn):
         return acc
 
 
-class DocStatsFn(beam.CombineFn):
-    """Kept/rejected counts, chars and bytes per language, source and reason, accumulated in place."""
+class _BundleStatsFn(beam.DoFn):
+    """Per-bundle stats of documents, emitted once per bundle: the combine after it then merges a few
+    dicts instead of moving every document to a combiner (which encoded each one again)."""
 
-    def __init__(self, kept: bool):
-        self.kept = kept
+    def __init__(self, kind: str):
+        self.kind = kind  # "kept" | "rejected" | "read"
 
-    def create_accumulator(self):
-        return {}
+    def start_bundle(self):
+        self._acc: dict = {}
 
-    def add_input(self, acc, doc):
-        return add_doc(acc, doc, self.kept)
+    def process(self, doc):
+        if self.kind == "read":
+            self._acc["read"] = self._acc.get("read", 0) + 1
+        else:
+            add_doc(self._acc, doc, self.kind == "kept")
 
-    def merge_accumulators(self, accs):
-        out: dict = {}
-        for a in accs:
-            out = merge_stats(out, a)
-        return out
-
-    def extract_output(self, acc):
-        return acc
+    def finish_bundle(self):
+        if self._acc:
+            yield GlobalWindows.windowed_value(self._acc)
 
 
 class _FinalizeFn(beam.DoFn):
@@ -319,34 +372,42 @@ class WriteStageOutput(beam.PTransform):
 
     Applied to a dict: {'kept': docs, 'rejected': docs, 'unreadable': dicts, 'read': docs read before the
     stage, 'stats': stage-specific stats dicts (merged into `stage_stats`)}.
-    `data_sort_key`: in-shard order of the kept documents (default: by id).
+    `data_sort_key`: in-shard order of the kept documents (default: by id). `num_shards`: shard count
+    known up front (see `estimate_num_shards`); None computes it from the documents' total size.
     """
 
     def __init__(self, output: str, stage: str, config: dict[str, Any] | None = None,
-                 shard_mb: float = DEFAULT_SHARD_MB, data_sort_key=None):
+                 shard_mb: float = DEFAULT_SHARD_MB, data_sort_key=None, num_shards: int | None = None):
         super().__init__()
         self.output, self.stage, self.config = output, stage, config or {}
         self.data_sort_key = data_sort_key
+        self.num_shards = num_shards
         self.shard_bytes = max(1, int(shard_mb * 1024 * 1024))
 
     def expand(self, parts):
         kept, rejected, unreadable, read = parts["kept"], parts["rejected"], parts["unreadable"], parts["read"]
         pipeline = kept.pipeline
         data_paths, n_data = kept | "WriteKept" >> WriteShards(_join(self.output, "data"), self.shard_bytes,
-                                                               sort_key=self.data_sort_key)
+                                                               sort_key=self.data_sort_key,
+                                                               num_shards=self.num_shards)
         rej_paths, n_rej = rejected | "WriteRejected" >> WriteShards(
-            _join(self.output, "rejected"), self.shard_bytes, rejected=True)
+            _join(self.output, "rejected"), self.shard_bytes, rejected=True, num_shards=self.num_shards)
         stats = (
             (
-                kept | "KeptStats" >> beam.CombineGlobally(DocStatsFn(kept=True)),
-                rejected | "RejectedStats" >> beam.CombineGlobally(DocStatsFn(kept=False)),
+                kept | "KeptStats" >> beam.ParDo(_BundleStatsFn("kept")),
+                rejected | "RejectedStats" >> beam.ParDo(_BundleStatsFn("rejected")),
                 unreadable | "UnreadableStats" >> beam.Map(unreadable_stats),
             )
             | "FlattenStats" >> beam.Flatten()
             | "MergeStats" >> beam.CombineGlobally(MergeStatsFn())
         )
         stage_stats = parts["stats"] | "MergeStageStats" >> beam.CombineGlobally(MergeStatsFn())
-        n_read = read | "CountRead" >> beam.combiners.Count.Globally()
+        n_read = (
+            read
+            | "CountRead" >> beam.ParDo(_BundleStatsFn("read"))
+            | "SumRead" >> beam.CombineGlobally(MergeStatsFn())
+            | "ReadTotal" >> beam.Map(lambda acc: acc.get("read", 0))
+        )
         side = beam.pvalue
         return (
             pipeline

@@ -32,6 +32,7 @@ from curation.readers import ReadConfig
 from pipelines.io import (
     DEFAULT_SHARD_MB,
     ReadDocuments,
+    estimate_num_shards,
     WriteStageOutput,
     expand_inputs,
     is_stage_output_shard,
@@ -191,8 +192,13 @@ def run_stage(spec: StageSpec, argv: list[str] | None = None) -> dict[str, Any]:
             "stats": (tuple(stats) | "FlattenStageStats" >> beam.Flatten()) if stats
             else p | "NoStageStats" >> beam.Create([]),
         }
+        shard_bytes = max(1, int(args.shard_size_mb * 1024 * 1024))
+        # A stage may size its own output (e.g. mix upsampling); by default the count comes from the input
+        # size, so documents stream into the shuffle without waiting for their total.
+        num_shards = out.get("num_shards") or (estimate_num_shards(files, shard_bytes) if files else None)
         _ = parts | "WriteStageOutput" >> WriteStageOutput(args.output, spec.name, config, args.shard_size_mb,
-                                                           data_sort_key=out.get("data_sort_key"))
+                                                           data_sort_key=out.get("data_sort_key"),
+                                                           num_shards=num_shards)
     return read_stats(args.output)
 
 

@@ -121,7 +121,7 @@ def test_determinism_same_bytes_in_process_and_two_worker_processes(tmp_path):
         "multi": ["--direct_num_workers", "2", "--direct_running_mode", "multi_processing"],
     }.items():
         out = str(tmp_path / name)
-        ingest.run(["--input", inputs["dir"], "--output", out, "--shard-size-mb", "0.01", *extra])
+        ingest.run(["--input", inputs["dir"], "--output", out, "--shard-size-mb", "0.002", *extra])
         runs[name] = out
     assert len(os.listdir(os.path.join(runs["a"], "data"))) > 1  # several shards, all deterministic
     assert _same_tree(runs["a"], runs["b"])
@@ -151,7 +151,7 @@ def test_incomplete_stage_output_is_never_taken_as_input(tmp_path):
 def test_rerun_replaces_old_shards(tmp_path):
     src = write_jsonl(str(tmp_path / "in.jsonl"), [{"text": f"doc {i}"} for i in range(50)])
     out = str(tmp_path / "out")
-    ingest.run(["--input", src, "--output", out, "--shard-size-mb", "0.001"])
+    ingest.run(["--input", src, "--output", out, "--shard-size-mb", "0.0002"])
     assert len(os.listdir(os.path.join(out, "data"))) > 1
     ingest.run(["--input", src, "--output", out])
     assert os.listdir(os.path.join(out, "data")) == ["part-00000-of-00001.parquet"]
