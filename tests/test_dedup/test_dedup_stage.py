@@ -1,0 +1,161 @@
+"""End-to-end dedup: planted exact / near duplicates, the keep rule, determinism, bad input, --against."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from curation.dedup.keep import node_of
+from curation.errors import ConfigError
+from curation.testing import make_doc, read_stage_output, write_jsonl
+from pipelines import dedup
+
+POOL = list("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经")
+WORDS = ("market price rose fell bank trade oil company said year share profit rate growth official "
+         "government report week month quarter analyst sales demand supply export import").split()
+
+
+def zh(rng, n=300):
+    return "".join(rng.choice(POOL) for _ in range(n))
+
+
+def en(rng, n=120):
+    return " ".join(rng.choice(WORDS) for _ in range(n)) + "."
+
+
+def typo(rng, text, k):
+    chars = list(text)
+    for i in rng.sample(range(len(chars)), k):
+        chars[i] = rng.choice(POOL) if "\u4e00" <= chars[i] <= "\u9fff" else "x"
+    return "".join(chars)
+
+
+def planted():
+    """Records + truth {id: (reason, duplicate_of)} for removed docs; every other doc must be kept."""
+    rng = random.Random(0)
+    recs, truth = [], {}
+    for g in range(12):
+        base = zh(rng) if g % 2 == 0 else en(rng)
+        src = f"src{g % 3}"
+        recs.append({"id": f"g{g:02d}-orig", "text": base, "source": src})
+        # exact: same matching view (whitespace / full-width / case), shorter or equal -> loses
+        recs.append({"id": f"g{g:02d}-exact", "text": "  " + base.upper().replace(" ", "\u3000") + " ", "source": src})
+        # near: a few typos, same length; ids sort after "-exact" ... keep rule: longest, then smallest id
+        recs.append({"id": f"g{g:02d}-near", "text": typo(rng, base, 3), "source": src})
+        # hard negative: shares half of its text
+        half = base[: len(base) // 2]
+        recs.append({"id": f"g{g:02d}-half", "text": half + (zh(rng, 150) if g % 2 == 0 else " " + en(rng, 60)),
+                     "source": src})
+        # the exact copy is longer (padding), so it survives; the original is its exact duplicate
+        truth[f"g{g:02d}-orig"] = ("exact_duplicate", f"g{g:02d}-exact")
+        truth[f"g{g:02d}-near"] = ("near_duplicate", f"g{g:02d}-exact")
+    recs += [{"id": "empty1", "text": "", "source": "src0"}, {"id": "empty2", "text": " \n ", "source": "src0"},
+             {"id": "short1", "text": "你好", "source": "src1"}, {"id": "short2", "text": "再见", "source": "src1"},
+             {"id": "short3", "text": "你好！", "source": "src1"}]
+    truth["short1"] = ("near_duplicate", "short3")  # same tokens, punctuation differs: J = 1, shorter loses
+    return recs, truth
+
+
+def decisions(out):
+    return {d.id: (d.reason, d.duplicate_of) for d in out["rejected"]}
+
+
+@pytest.fixture(scope="module")
+def planted_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("dedup")
+    recs, truth = planted()
+    write_jsonl(str(root / "in" / "a.jsonl"), recs)
+    stats = dedup.run(["--input", str(root / "in"), "--output", str(root / "out")])
+    return {"root": root, "recs": recs, "truth": truth, "stats": stats, "out": read_stage_output(str(root / "out"))}
+
+
+def test_planted_duplicates_are_removed_with_reason_and_survivor(planted_run):
+    out, truth = planted_run["out"], planted_run["truth"]
+    assert out["complete"]
+    assert decisions(out) == truth
+    kept = {d.id for d in out["kept"]}
+    assert {"empty1", "empty2", "short2", "short3"} <= kept and all(f"g{g:02d}-half" in kept for g in range(12))
+    assert all(d.stage == "dedup" for d in out["rejected"])
+
+
+def test_stats_report_clusters_histogram_and_shares(planted_run):
+    s = planted_run["stats"]
+    ss = s["stage_stats"]
+    assert s["rejected"]["by_reason"] == {"exact_duplicate": 12, "near_duplicate": 13}
+    assert ss["exact"]["removed"] == 12 and ss["near"]["removed"] == 13
+    assert ss["clusters"] == 13 and ss["cluster_sizes"] == {"2": 1, "3-4": 12} and ss["largest_cluster"] == 3
+    assert ss["empty_docs"] == 2
+    assert ss["by_source"]["src0"]["docs"] == 18 and ss["by_source"]["src1"]["exact_removed"] == 4
+    assert ss["by_lang"]["unrouted"]["removed_share"] == pytest.approx(25 / 53, abs=1e-6)
+    assert ss["cc"]["star_forest_violations"] == 0
+    assert ss["params"]["tag"] == "t0.7_p128_b25_r5_s1"
+
+
+@pytest.mark.slow
+def test_same_result_for_any_input_order_and_worker_count(planted_run, tmp_path):
+    recs = list(planted_run["recs"])
+    random.Random(5).shuffle(recs)
+    for i in range(3):
+        write_jsonl(str(tmp_path / "in" / f"part{i}.jsonl"), recs[i::3])
+    dedup.run(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"),
+               "--direct_num_workers", "2", "--direct_running_mode", "multi_processing"])
+    out = read_stage_output(str(tmp_path / "out"))
+    assert out["complete"] and decisions(out) == planted_run["truth"]
+    assert sorted(d.id for d in out["kept"]) == sorted(d.id for d in planted_run["out"]["kept"])
+
+
+def test_bad_input_finishes_counted(tmp_path):
+    rng = random.Random(1)
+    big = zh(rng, 1_700_000)  # about 5 MB of UTF-8
+    recs = [{"id": f"copy{i:05d}", "text": "同一篇文章被复制了一万次，内容完全相同。", "source": "spam"} for i in range(10_000)]
+    recs += [{"id": "big", "text": big, "source": "big"}, {"id": "big-typo", "text": typo(rng, big, 50), "source": "big"},
+             {"id": "ah-short", "text": "啊" * 10_000, "source": "rep"}, {"id": "ah-long", "text": "啊" * 20_000, "source": "rep"},
+             {"id": "e1", "text": "", "source": "e"}, {"id": "e2", "text": "\t", "source": "e"}]
+    write_jsonl(str(tmp_path / "in" / "bad.jsonl"), recs)
+    stats = dedup.run(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")])
+    out = read_stage_output(str(tmp_path / "out"))
+    d = decisions(out)
+    assert out["complete"] and stats["input_records"] == 10_006
+    assert sum(1 for r in d.values() if r == ("exact_duplicate", "copy00000")) == 9_999
+    assert d["ah-short"] == ("near_duplicate", "ah-long")  # one repeated character: one shingle, J = 1
+    assert d["big-typo"] == ("near_duplicate", "big")  # same length: the smaller id survives
+    assert {x.id for x in out["kept"]} == {"copy00000", "big", "ah-long", "e1", "e2"}
+    assert stats["stage_stats"]["largest_cluster"] == 10_000 and stats["stage_stats"]["empty_docs"] == 2
+
+
+def test_against_previous_output(planted_run, tmp_path):
+    rng = random.Random(9)
+    prev = planted_run["root"] / "out"
+    survivor = next(d for d in planted_run["out"]["kept"] if d.id == "g00-exact")
+    new = [{"id": "new-copy", "text": survivor.text, "source": "new"},
+           {"id": "new-near", "text": typo(rng, survivor.text, 2), "source": "new"},
+           {"id": "new-fresh", "text": zh(rng), "source": "new"},
+           {"id": "g00-exact", "text": zh(rng), "source": "new"}]  # an id also used in PREV: still matched by text
+    write_jsonl(str(tmp_path / "in" / "new.jsonl"), new)
+    stats = dedup.run(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--against", str(prev)])
+    out = read_stage_output(str(tmp_path / "out"))
+    assert out["complete"] and stats["input_records"] == 4
+    assert decisions(out) == {"new-copy": ("exact_duplicate", "g00-exact"), "new-near": ("near_duplicate", "g00-exact")}
+    assert sorted(d.id for d in out["kept"]) == ["g00-exact", "new-fresh"]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--threshold", "1.5"], "threshold"),
+    (["--bands", "40", "--rows", "8"], "bands x rows"),
+    (["--ngram", "0"], "--ngram"),
+    (["--against", "/nonexistent/prev"], "does not exist"),
+], ids=["threshold", "bands-rows", "ngram", "against-missing"])
+def test_bad_flags_are_config_errors(tmp_path, flags, message):
+    write_jsonl(str(tmp_path / "in.jsonl"), [{"id": "a", "text": "x"}])
+    with pytest.raises(ConfigError, match=message):
+        dedup.run(["--input", str(tmp_path / "in.jsonl"), "--output", str(tmp_path / "out"), *flags])
+
+
+def test_keep_rule_order():
+    docs = [make_doc("短文", id="b", **{"quality/q_v1": 0.9}), make_doc("长一点的文本", id="a"),
+            make_doc("长一点的文本", id="c"), make_doc("x", id="z", **{"quality/q_v1": float("nan")})]
+    order = sorted(docs, key=lambda d: node_of(d, "quality/q_v1"))
+    assert [d.id for d in order] == ["b", "a", "c", "z"]  # score, then length, then id; NaN = no score
+    assert [d.id for d in sorted(docs, key=lambda d: node_of(d))] == ["a", "c", "b", "z"]
+    assert node_of(docs[3], reference=True) < node_of(docs[0], "quality/q_v1")  # --against docs always win

@@ -1,0 +1,81 @@
+"""Streaming corpus: held-out split, seeded sampling, language shares, JSONL bad records."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from curation.errors import ConfigError
+from tests.test_tokenizer.conftest import make_docs
+from tokenizer_training.corpus import Corpus, canonical_lang, valid_unicode
+
+
+def test_heldout_never_trained_and_stable(mix_dir):
+    c = Corpus([mix_dir], seed=3, holdout_frac=0.1)
+    n_held = sum(1 for r in c.records() if c.is_heldout(r))
+    assert 100 <= n_held <= 200  # 10 % of 1,500 within sampling error
+    train = list(c.training_texts())
+    assert len(train) == 1500 - n_held
+    again = Corpus([mix_dir], seed=3, holdout_frac=0.1)
+    assert [r.id for r in again.records() if again.is_heldout(r)] == [r.id for r in c.records() if c.is_heldout(r)]
+
+
+def test_shares_and_budget_respected(mix_dir):
+    c = Corpus([mix_dir], seed=0, holdout_frac=0.0)
+    total = sum(c.lang_bytes().values())
+    budget = total * 0.4
+    texts = list(c.training_texts(max_bytes=budget, shares={"zh": 0.5, "bilingual": 0.25, "en": 0.25}))
+    used = {k.split("/")[1]: v for k, v in c.stats.items() if k.startswith("train_bytes/")}
+    assert sum(len(t.encode()) for t in texts) == sum(used.values())
+    assert abs(sum(used.values()) / budget - 1) < 0.1
+    for lang, share in (("zh", 0.5), ("bilingual", 0.25), ("en", 0.25)):
+        assert abs(used[lang] / sum(used.values()) - share) < 0.05, (lang, used)
+
+
+def test_natural_shares_by_default(mix_dir):
+    c = Corpus([mix_dir], seed=0, holdout_frac=0.0)
+    totals = c.lang_bytes()
+    list(c.training_texts(max_bytes=sum(totals.values()) / 2))
+    used = {k.split("/")[1]: v for k, v in c.stats.items() if k.startswith("train_bytes/")}
+    for lang in totals:
+        assert abs(used[lang] / sum(used.values()) - totals[lang] / sum(totals.values())) < 0.05
+
+
+def test_jsonl_bad_records_counted_with_location(tmp_path):
+    path = tmp_path / "in.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "a", "text": "你好", "lang": "zh-en"}) + "\n")
+        f.write("{not json\n")
+        f.write(json.dumps({"id": "b", "body": "no text field"}) + "\n")
+        f.write('{"id": "c", "text": "lone \\ud800 surrogate", "lang": "en"}\n')
+    c = Corpus([str(path)], holdout_frac=0.0)
+    recs = list(c.records())
+    assert [r.id for r in recs] == ["a", "c"]
+    assert recs[0].lang == "bilingual"
+    assert recs[1].text == "lone \ufffd surrogate"
+    assert c.stats["bad_records"] == 2 and c.stats["replaced_surrogates"] == 1
+    assert c.bad_examples[0].endswith("in.jsonl.gz:2: bad JSON (Expecting property name enclosed in double quotes)")
+    assert "in.jsonl.gz:3: field 'text' missing" in c.bad_examples[1]
+
+
+@pytest.mark.parametrize("text, fixed, n", [
+    ("ok", "ok", 0), ("\ud800", "\ufffd", 1), ("a\udfffb", "a\ufffdb", 1),
+    ("\ud83d\ude00", "😀", 0),  # a valid surrogate pair is joined, not replaced
+], ids=["valid", "lone-high", "lone-low", "pair"])
+def test_valid_unicode(text, fixed, n):
+    assert valid_unicode(text) == (fixed, n)
+
+
+def test_missing_input_is_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="matches no"):
+        Corpus([str(tmp_path / "nope")])
+
+
+def test_lang_aliases():
+    assert [canonical_lang(x) for x in ("zh-en", "ZH", None, "fr")] == ["bilingual", "zh", "other", "other"]
+
+
+def test_make_docs_is_deterministic():
+    assert [d.text for d in make_docs(20, seed=1)] == [d.text for d in make_docs(20, seed=1)]
