@@ -40,7 +40,7 @@ EN_HEADLINES = bank_zh.lines(bank_en.EN_HEADLINES)
 
 @dataclass
 class Doc:
-    """One demo document before ids are assigned (`ref` is its index in build order)."""
+    """One demo document before ids are assigned (`dup_of` is the original's index in build order)."""
 
     lang: str
     source: str
