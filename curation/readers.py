@@ -2,7 +2,7 @@
 
 Plain Python on a binary stream: the Beam reader (`pipelines.io.ReadDocuments`) opens files through
 Beam's filesystems (local, `gs://`, ...) and hands the stream here, so all the bad-input handling is
-testable without a runner. Supported: `.jsonl`/`.json`, `.jsonl.gz`, `.jsonl.zst`, `.parquet`.
+testable without a runner. Supported: `.jsonl` (or `.ndjson`), `.jsonl.gz`, `.jsonl.zst`, `.parquet`.
 
 Every record ends as exactly one of: a `Document`, or an `Unreadable` naming the file and the 1-based
 line (JSONL) or row (Parquet) and what was wrong. Blank lines are not records and are skipped.
@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 from curation.schema import DATA_COLUMNS, LANGS, Document, from_row, from_table, is_canonical, make_id
 
-JSONL_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".jsonl.zst", ".json.zst", ".jsonl.zstd")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".ndjson", ".ndjson.gz")
 PARQUET_SUFFIXES = (".parquet",)
 SUPPORTED_SUFFIXES = JSONL_SUFFIXES + PARQUET_SUFFIXES
 
