@@ -126,9 +126,10 @@ def edit(rng: random.Random, text: str, lang: str, donor: str) -> tuple[str, str
                 chars.insert(i, rng.choice([" ", "\n", "\u3000", "\t"]))
             return "".join(chars), kind
         return re.sub(r"\s+", lambda m: rng.choice([" ", "  ", "\n", " \n ", "\t"]), text), kind
-    if kind == "typos":
+    if kind == "typos":  # zh: 1% of the characters; en: one letter in 1% of the words
         chars = list(text)
-        for i in rng.sample(range(len(chars)), max(1, len(chars) // 100)):
+        n = len(chars) // 100 if zh else len(text.split()) // 100
+        for i in rng.sample(range(len(chars)), max(1, n)):
             chars[i] = rng.choice("的了是在和有人这中大" if zh else "etaoinshr")
         return "".join(chars), kind
     cut = int(len(text) * rng.uniform(0.9, 0.97))  # truncate: drop the last 3-10%
@@ -222,11 +223,15 @@ def run_datasketch(inp: str, work: str, shingles: str) -> set[str]:
 
 def run_datatrove(inp: str, work: str, language: str, tasks: int) -> set[str]:
     from datatrove.executor.local import LocalPipelineExecutor
-    from datatrove.pipeline.dedup.minhash import (MinhashConfig, MinhashDedupBuckets, MinhashDedupCluster,
-                                                  MinhashDedupFilter, MinhashDedupSignature)
+    from datatrove.pipeline.dedup.minhash import (
+        MinhashConfig,
+        MinhashDedupBuckets,
+        MinhashDedupCluster,
+        MinhashDedupFilter,
+        MinhashDedupSignature,
+    )
     from datatrove.pipeline.readers import JsonlReader
     from datatrove.pipeline.writers import JsonlWriter
-
     from datatrove.utils.hashing import HashConfig
 
     # datatrove's default hash (xxhash on str) fails with xxhash>=4 ("Strings must be encoded before
@@ -356,15 +361,20 @@ def speed_set(args, n: int, name: str) -> tuple[str, float]:
 def part_speed(args, res):
     path, mb = speed_set(args, args.speed_docs, "speed")
     res["speed"] = {"docs": args.speed_docs, "text_mb": round(mb, 2), "methods": {}}
+    if args.only:
+        res["speed"]["only"] = args.only
     runs = [(f"qingliu ({args.workers} workers)", {"method": "qingliu", "workers": args.workers}),
+            ("qingliu (in-process runner, 1 worker)", {"method": "qingliu", "workers": 1}),
             ("datasketch (1 process, char 5-grams)", {"method": "datasketch", "shingles": "char5"}),
             ("datatrove (local 4-stage, 2 workers)", {"method": "datatrove", "language": "en", "tasks": 2})]
     for name, spec in runs:
+        if args.only and not name.startswith(args.only):
+            continue
         m = measure({**spec, "input": path, "work": os.path.join(args.out, "s", name.split()[0])}, args.timeout)
         if "error" in m:
             res["speed"]["methods"][name] = {"error": m["error"][-500:]}
         else:
-            cores = args.workers if name.startswith("qingliu") else (2 if "datatrove" in name else 1)
+            cores = spec.get("workers", 2 if "datatrove" in name else 1)
             res["speed"]["methods"][name] = {"wall_s": m["wall_s"], "maxrss_mb": m["maxrss_mb"],
                                              "removed": len(m["removed"]), "mb_per_s_per_core":
                                              round(mb / m["wall_s"] / cores, 3),
@@ -396,6 +406,7 @@ def main(argv=None):
     p.add_argument("--speed-docs", type=int, default=50000)
     p.add_argument("--rss", type=lambda s: [int(x) for x in s.split(",")], default=[10000, 50000, 100000])
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--only", default="", help="run only the speed methods whose name starts with this")
     p.add_argument("--timeout", type=int, default=1800, help="seconds per method run")
     args = p.parse_args(argv)
     if args.worker:

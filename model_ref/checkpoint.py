@@ -55,6 +55,13 @@ def save_checkpoint(path: str, model: ReferenceLM, optimizer: torch.optim.Optimi
     return path
 
 
+def resolve(path: str) -> str:
+    """A checkpoint directory, or a run directory holding one in ckpt/."""
+    if not os.path.exists(os.path.join(path, "config.json")) and os.path.exists(os.path.join(path, "ckpt", "config.json")):
+        return os.path.join(path, "ckpt")
+    return path
+
+
 def read_info(path: str) -> dict:
     cfg_path = os.path.join(path, "config.json")
     if not os.path.exists(cfg_path):
@@ -97,6 +104,7 @@ def load_weights(model: ReferenceLM, file: str) -> None:
 
 def load_model(path: str, device: str = "cpu") -> tuple[ReferenceLM, dict]:
     """Model from a checkpoint directory. Returns (model in eval mode, info dict from config.json)."""
+    path = resolve(path)
     info = read_info(path)
     model = ReferenceLM(info["model"])
     load_weights(model, os.path.join(path, "model.safetensors"))

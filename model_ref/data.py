@@ -1,12 +1,15 @@
 """Token shards: memory-mapped uint16 `.bin` files + `meta.json` (nanoGPT's data contract, STYLE.md P11).
 
-A data directory written by the tokenizer stage holds
+The tokenizer stage (`curate tokenizer encode`) writes the layout docs/tokenizer.md "Token shard format"
+specifies (format "qingliu-token-shards-v1"); the parts read here:
 
-    meta.json        {"vocab_size": 65536, "eos_id": 0, "dtype": "uint16",
+    meta.json        {"format": ..., "vocab_size": 65536, "eos_id": 0, "bos_id": 1, "dtype": "uint16",
                       "splits": {"train": {"file": "train.bin", "tokens": N, "chars": C, "docs": D},
                                  "val_zh": {...}, "val_bilingual": {...}, "val_en": {...}}}
     train.bin        documents' token ids, each followed by eos_id, concatenated (little-endian uint16)
-    val_<lang>.bin   the same for each language's held-out documents
+    val_<lang>.bin   the same for each language's held-out documents (only languages that have any)
+
+The per-document `.idx.npy` files are not needed: training packs the stream as it is.
 
 Training samples random windows of seq_len + 1 tokens from the packed stream (documents cross window
 boundaries, separated by EOS), seeded by (seed, step) so a resumed run sees exactly the batches an
@@ -28,6 +31,7 @@ import torch
 
 from curation.errors import ConfigError
 
+FORMAT = "qingliu-token-shards-v1"  # docs/tokenizer.md "Token shard format"
 CHECK_CHUNK = 1 << 24  # tokens per chunk when scanning a shard for out-of-range ids (32 MiB of uint16)
 
 
@@ -59,8 +63,11 @@ def read_meta(data_dir: str) -> dict:
     for key in ("vocab_size", "splits"):
         if key not in meta:
             raise ShardError(f"{path}: missing key {key!r}")
-    if np.dtype(meta.get("dtype", "uint16")) != np.uint16:
-        raise ShardError(f"{path}: dtype {meta['dtype']!r} unsupported (uint16 only)")
+    if np.dtype(meta.get("dtype", "uint16")) != np.uint16 or meta.get("byteorder", "little") != "little":
+        raise ShardError(f"{path}: dtype {meta['dtype']!r} / byteorder {meta.get('byteorder')!r} unsupported "
+                         "(uint16 little-endian only)")
+    if meta.get("format", FORMAT) != FORMAT:
+        raise ShardError(f"{path}: format {meta['format']!r}, expected {FORMAT!r}")
     return meta
 
 
@@ -174,7 +181,8 @@ def write_shards(out_dir: str, splits: dict[str, tuple[np.ndarray, int | None]],
                  eos_id: int) -> str:
     """Write `name -> (ids, chars)` as uint16 shards + meta.json in this module's format (tests, synthetic data)."""
     os.makedirs(out_dir, exist_ok=True)
-    meta = {"vocab_size": vocab_size, "eos_id": eos_id, "dtype": "uint16", "splits": {}}
+    meta = {"format": FORMAT, "vocab_size": vocab_size, "eos_id": eos_id, "dtype": "uint16",
+            "byteorder": "little", "splits": {}}
     for name, (ids, chars) in splits.items():
         ids = np.asarray(ids)
         if ids.size and (ids.min() < 0 or ids.max() >= min(vocab_size, 65536)):

@@ -103,7 +103,7 @@ def cmd_train(args) -> int:
 def cmd_eval(args) -> int:
     from tokenizer_training import references
     from tokenizer_training.corpus import Corpus, doc_key
-    from tokenizer_training.evaluate import evaluate, markdown_table, target_checks, vocab_composition
+    from tokenizer_training.evaluate import evaluate, target_checks, vocab_composition
     from tokenizer_training.export import load_tokenizer, special_ids
     from tokenizer_training.plot import bar_chart
 

@@ -172,18 +172,28 @@ class Corpus:
         return doc_key(self.seed, "heldout", rec.id) < self.holdout_frac
 
     def lang_bytes(self) -> dict[str, int]:
-        """UTF-8 bytes of training-split text per language (one cheap pass; Parquet is vectorised)."""
+        """UTF-8 bytes of training-split text per language (one cheap pass; Parquet lengths are vectorised)."""
         totals: Counter = Counter()
-        if self.holdout_frac == 0 and all(p.endswith(".parquet") for p in self.files) and not self.lang:
-            for path in self.files:  # fast path: no per-record split needed
-                for batch in pq.ParquetFile(path).iter_batches(batch_size=65536, columns=[self.text_key, "lang"]):
-                    lengths = pc.binary_length(batch.column(self.text_key)).to_pylist()
-                    for lang, n in zip(batch.column("lang").to_pylist(), lengths):
-                        totals[canonical_lang(lang)] += n or 0
-            return dict(totals)
-        for rec in self.records():
-            if not self.is_heldout(rec):
-                totals[rec.lang] += len(rec.text.encode("utf-8"))
+        for path in self.files:
+            if not path.endswith(".parquet"):
+                for rec in self._jsonl(path):
+                    if not self.is_heldout(rec):
+                        totals[rec.lang] += len(rec.text.encode("utf-8"))
+                continue
+            pf = pq.ParquetFile(path)
+            names = pf.schema_arrow.names
+            cols = [c for c in ("id", self.text_key, "lang") if c in names]
+            row = 0
+            for batch in pf.iter_batches(batch_size=65536, columns=cols):
+                n = batch.num_rows
+                lengths = pc.binary_length(batch.column(self.text_key)).to_pylist()
+                langs = batch.column("lang").to_pylist() if "lang" in cols else [None] * n
+                ids = batch.column("id").to_pylist() if "id" in cols else [None] * n
+                for i in range(n):
+                    doc_id = str(ids[i]) if ids[i] is not None else f"{path}:{row + i}"
+                    if lengths[i] is not None and doc_key(self.seed, "heldout", doc_id) >= self.holdout_frac:
+                        totals[canonical_lang(self.lang or langs[i])] += lengths[i]
+                row += n
         return dict(totals)
 
     def sample_rates(self, max_bytes: float | None, shares: dict[str, float] | None,

@@ -3,7 +3,7 @@
 Layout of OUT (the full contract is "Token shard format" in docs/tokenizer.md):
 
     train.bin, train.idx.npy            training split
-    val_zh.bin, val_zh.idx.npy, ...     one validation split per language (zh, bilingual, en[, other])
+    val_zh.bin, val_zh.idx.npy, ...     one validation split per language that has held-out documents
     meta.json                           vocab_size, eos_id, dtype, splits, counts, tokenizer sha256
 
 `*.bin` is a flat little-endian uint16 array: every document's tokens followed by one EOS. `*.idx.npy` is
@@ -57,16 +57,17 @@ class _Split:
         self.name, self.out_dir = name, out_dir
         self.f = open(os.path.join(out_dir, f"{name}.bin"), "wb")
         self.rows: list[tuple[int, int, int]] = []
-        self.offset = 0
+        self.offset = self.chars = 0
         self.tokens_by_lang: Counter = Counter()
 
-    def add(self, ids: list[int], lang: str, eos_id: int) -> None:
+    def add(self, ids: list[int], lang: str, eos_id: int, chars: int) -> None:
         arr = np.empty(len(ids) + 1, dtype="<u2")
         arr[:-1] = ids
         arr[-1] = eos_id
         arr.tofile(self.f)
         self.rows.append((self.offset, len(ids), LANG_CODES[lang]))
         self.offset += len(ids) + 1
+        self.chars += chars
         self.tokens_by_lang[lang] += len(ids) + 1
 
     def close(self) -> dict:
@@ -74,8 +75,19 @@ class _Split:
         index = np.array(self.rows, dtype=np.int64).reshape(-1, 3)
         np.save(os.path.join(self.out_dir, f"{self.name}.idx.npy"), index)
         docs = Counter(LANGS[c] for c in index[:, 2].tolist())
-        return {"bin": f"{self.name}.bin", "index": f"{self.name}.idx.npy", "tokens": self.offset,
-                "docs": len(self.rows), "tokens_by_lang": dict(self.tokens_by_lang), "docs_by_lang": dict(docs)}
+        return {"file": f"{self.name}.bin", "index": f"{self.name}.idx.npy", "tokens": self.offset,
+                "docs": len(self.rows), "chars": self.chars, "tokens_by_lang": dict(self.tokens_by_lang),
+                "docs_by_lang": dict(docs)}
+
+    def remove(self) -> None:
+        _remove_split(self.out_dir, self.name)
+
+
+def _remove_split(out_dir: str, name: str) -> None:
+    for suffix in (".bin", ".idx.npy"):
+        path = os.path.join(out_dir, name + suffix)
+        if os.path.exists(path):
+            os.remove(path)
 
 
 def encode_corpus(tokenizer_dir: str, inputs: list[str], out_dir: str, seed: int | None = None,
@@ -105,9 +117,9 @@ def encode_corpus(tokenizer_dir: str, inputs: list[str], out_dir: str, seed: int
     val_frac = tmeta.get("holdout_frac", 0.01) if val_frac is None else val_frac
     corpus = Corpus(inputs, seed=seed, holdout_frac=val_frac, text_key=text_key, lang=lang)
     os.makedirs(out_dir, exist_ok=True)
+    for lg in LANGS:  # a rerun must not leave a stale split behind
+        _remove_split(out_dir, f"val_{lg}")
     splits: dict[str, _Split] = {"train": _Split(out_dir, "train")}
-    for lg in LANGS[:3]:  # zh, bilingual, en always exist (maybe empty) so readers need no special case
-        splits[f"val_{lg}"] = _Split(out_dir, f"val_{lg}")
     stats: Counter = Counter()
     start = time.time()
     bar = tqdm(desc="encode", unit=" docs", disable=(not progress) if progress is not None else None)
@@ -118,7 +130,7 @@ def encode_corpus(tokenizer_dir: str, inputs: list[str], out_dir: str, seed: int
             name = f"val_{rec.lang}" if corpus.is_heldout(rec) else "train"
             if name not in splits:
                 splits[name] = _Split(out_dir, name)
-            splits[name].add(enc.ids, rec.lang, eos_id)
+            splits[name].add(enc.ids, rec.lang, eos_id, len(rec.text))
         bar.update(len(batch))
 
     batch = []
@@ -134,6 +146,9 @@ def encode_corpus(tokenizer_dir: str, inputs: list[str], out_dir: str, seed: int
         flush(batch)
     bar.close()
     split_meta = {name: s.close() for name, s in splits.items()}
+    for name in [n for n, m in split_meta.items() if n != "train" and not m["docs"]]:
+        splits[name].remove()  # val splits exist only when they hold documents (readers reject empty shards)
+        del split_meta[name]
     stats.update(corpus.stats)
     seconds = time.time() - start
     total = sum(s["tokens"] for s in split_meta.values())
@@ -173,6 +188,6 @@ def load_split(out_dir: str, name: str) -> tuple[np.ndarray, np.ndarray, dict]:
     """(tokens memmap, index array, meta) of one split, for readers such as model_ref."""
     meta = json.load(open(os.path.join(out_dir, "meta.json"), encoding="utf-8"))
     s = meta["splits"][name]
-    path = os.path.join(out_dir, s["bin"])
+    path = os.path.join(out_dir, s["file"])
     tokens = np.memmap(path, dtype="<u2", mode="r") if s["tokens"] else np.zeros(0, dtype="<u2")
     return tokens, np.load(os.path.join(out_dir, s["index"])), meta

@@ -10,7 +10,7 @@
     by_lang/by_source {key: {docs, exact_removed, near_removed, removed_share}}
     empty_docs        empty / whitespace-only documents: kept, never compared (not duplicates of each other)
     short_docs        documents with a single shingle (at most --ngram tokens; shorter ones hash whole)
-    cc                rounds, changes per round, star_forest_violations (0 = converged)
+    cc                rounds, changes per round, unconverged_nodes (0 = converged distributed)
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ def finish(stats: dict[str, Any]) -> dict[str, Any]:
         rows = {}
         for key, cell in sorted(out.get(table, {}).items()):
             removed = cell.get("exact_removed", 0) + cell.get("near_removed", 0)
-            rows[key] = {**cell, "removed_share": round(removed / cell["docs"], 6) if cell.get("docs") else 0.0}
+            share = round(removed / cell["docs"], 6) if cell.get("docs") else 0.0
+            rows[key] = {**cell, "removed_share": share}
         out[table] = rows
     sizes = out.pop("largest_cluster", [])
     out["largest_cluster"] = max(sizes) if sizes else 0
@@ -59,13 +60,15 @@ def finish(stats: dict[str, Any]) -> dict[str, Any]:
 def summary_lines(stage_stats: dict[str, Any]) -> list[str]:
     """Human-readable lines for the end-of-run summary (CLI / logs)."""
     s = stage_stats
+    tag = s.get("params", {}).get("tag", "")
     lines = [
-        f"dedup {s.get('params', {}).get('tag', '')}: exact removed {s.get('exact', {}).get('removed', 0):,}, "
+        f"dedup {tag}: exact removed {s.get('exact', {}).get('removed', 0):,}, "
         f"near removed {s.get('near', {}).get('removed', 0):,}, clusters {s.get('clusters', 0):,} "
         f"(largest {s.get('largest_cluster', 0):,}), empty docs kept {s.get('empty_docs', 0):,}",
         "cluster sizes: " + (", ".join(f"{k}: {v:,}" for k, v in s.get("cluster_sizes", {}).items()) or "-"),
     ]
     for table in ("by_lang", "by_source"):
-        cells = ", ".join(f"{k} {v['removed_share']:.1%} of {v['docs']:,}" for k, v in s.get(table, {}).items())
+        cells = ", ".join(f"{k} {v['removed_share']:.1%} of {v['docs']:,}"
+                          for k, v in s.get(table, {}).items())
         lines.append(f"removed {table[3:]}: {cells or '-'}")
     return lines

@@ -26,8 +26,10 @@ LOG = logging.getLogger(__name__)
 
 CHUNK_CHARS = 65536  # joined window text per analyze() call
 # When findings overlap, the merged span takes the type of the longest one; ties go to the first here.
-PRIORITY = ("URL_CREDENTIALS", "EMAIL_ADDRESS", "CN_ID_CARD", "CN_BANK_CARD", "CREDIT_CARD", "IBAN_CODE",
-            "CN_MOBILE", "CN_LANDLINE", "US_PHONE", "US_SSN", "CN_PASSPORT", "IP_ADDRESS", "QQ_NUMBER", "WECHAT_ID")
+# QQ, WeChat and passport findings only exist next to their context word, so they win ties ("QQ：6053343385"
+# is also a valid NANP number).
+PRIORITY = ("URL_CREDENTIALS", "EMAIL_ADDRESS", "QQ_NUMBER", "WECHAT_ID", "CN_PASSPORT", "CN_ID_CARD",
+            "CN_BANK_CARD", "CREDIT_CARD", "IBAN_CODE", "CN_MOBILE", "CN_LANDLINE", "US_PHONE", "US_SSN", "IP_ADDRESS")
 _RANK = {e: i for i, e in enumerate(PRIORITY)}
 WEAK_ENTITIES = frozenset({"QQ_NUMBER", "WECHAT_ID", "CN_PASSPORT"})
 

@@ -69,6 +69,15 @@ def cn_resident_id_ok(text: str, today: _dt.date | None = None) -> bool:
     return False
 
 
+def looks_like_resident_id(digits: str) -> bool:
+    """An 18-character value with a province code and a real birth date, whatever its check character.
+
+    Card validators reject these: an 18-digit id with a mistyped check character is not a card number.
+    """
+    return (len(digits) == 18 and digits[:2] in CN_PROVINCES and digits[6:14].isdigit()
+            and _valid_date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14])))
+
+
 def luhn_ok(text: str) -> bool:
     """Luhn checksum over the digits of `text` (False when there are fewer than 12 digits)."""
     digits = digits_of(text)
@@ -85,7 +94,7 @@ def luhn_ok(text: str) -> bool:
 
 def card_brand(digits: str) -> str | None:
     """Issuer family from the IIN prefix and length: 'unionpay', 'credit' (Visa, Mastercard, Amex, JCB,
-    Discover) or None (not a payment card number)."""
+    Discover, Diners, Maestro) or None (not a payment card number)."""
     n = len(digits)
     if digits.startswith("62") and 16 <= n <= 19:
         return "unionpay"
@@ -97,6 +106,12 @@ def card_brand(digits: str) -> str | None:
         return "credit"
     if 16 <= n <= 19 and (digits.startswith(("35", "6011", "65")) or "644" <= digits[:3] <= "649"):
         return "credit"
+    if n == 15 and digits.startswith(("2131", "1800")):  # JCB 15
+        return "credit"
+    if n == 14 and (digits[:2] in ("36", "38", "39") or "300" <= digits[:3] <= "305"):  # Diners Club
+        return "credit"
+    if 12 <= n <= 19 and (digits[:2] in ("50", "56", "57", "58") or digits.startswith(("6304", "6390", "6759", "676", "0604"))):
+        return "credit"  # Maestro
     return None
 
 

@@ -86,6 +86,18 @@ def _write_examples(path: str, examples: list[tuple[str, str]]) -> int:
     return n
 
 
+def _train_supervised(fasttext, **kwargs):
+    """fastText's trainer, retried: on very small inputs it sometimes reports "Encountered NaN" at random
+    (observed with fasttext-numpy2-wheel 0.9.x, same data passing on the next try)."""
+    for attempt in range(3):
+        try:
+            return fasttext.train_supervised(**kwargs)
+        except RuntimeError as exc:
+            if "NaN" not in str(exc) or attempt == 2:
+                raise ConfigError(f"fastText training failed ({exc}); try a lower --lr or more data") from exc
+            LOG.warning("fastText training hit NaN (attempt %d); retrying", attempt + 1)
+
+
 def train_quality(positives: list[str], negatives: list[str], output: str, params: TrainParams = TrainParams(),
                   holdout: float = 0.1) -> dict:
     """Train and quantize a quality classifier; returns a report (sizes, held-out accuracy).
@@ -107,14 +119,17 @@ def train_quality(positives: list[str], negatives: list[str], output: str, param
         n_train = _write_examples(train_path, train)
         _write_examples(test_path, test)
         fasttext.FastText.eprint = lambda *a, **k: None
-        model = fasttext.train_supervised(
-            input=train_path, dim=params.dim, bucket=params.bucket, wordNgrams=params.word_ngrams, minn=0, maxn=0,
-            epoch=params.epoch, lr=params.lr, minCount=params.min_count, thread=1, seed=params.seed, verbose=0,
-        )
+        model = _train_supervised(fasttext, input=train_path, dim=params.dim, bucket=params.bucket,
+                                  wordNgrams=params.word_ngrams, minn=0, maxn=0, epoch=params.epoch, lr=params.lr,
+                                  minCount=params.min_count, thread=1, seed=params.seed, verbose=0)
         model.quantize(input=train_path, qnorm=True, retrain=False, cutoff=params.cutoff)
         os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
         model.save_model(output)
-        n_test_written, precision, recall = model.test(test_path) if test else (0, 0.0, 0.0)
+        try:
+            n_test_written, precision, recall = model.test(test_path) if test else (0, 0.0, 0.0)
+        except RuntimeError as exc:  # NaN weights: training diverged without saying so
+            os.remove(output)
+            raise ConfigError(f"the trained model is unusable ({exc}); try a lower --lr or more data") from exc
     report = {"output": output, "bytes": os.path.getsize(output), "train_examples": n_train,
               "positives": len(positives), "negatives": len(negatives), "holdout_examples": n_test_written,
               "holdout_precision_at_1": round(precision, 4), "params": params.__dict__}
@@ -171,9 +186,9 @@ def train_langid(inputs: dict[str, list[str]], output: str, params: TrainParams 
         if n < 10:
             raise ConfigError(f"need >= 10 labelled texts, got {n}")
         fasttext.FastText.eprint = lambda *a, **k: None
-        model = fasttext.train_supervised(input=path, dim=params.dim, bucket=params.bucket, minn=1, maxn=3,
-                                          wordNgrams=1, epoch=params.epoch, lr=params.lr, thread=1,
-                                          seed=params.seed, verbose=0)
+        model = _train_supervised(fasttext, input=path, dim=params.dim, bucket=params.bucket, minn=1, maxn=3,
+                                  wordNgrams=1, epoch=params.epoch, lr=params.lr, thread=1, seed=params.seed,
+                                  verbose=0)
         model.quantize(input=path, qnorm=True, retrain=False, cutoff=params.cutoff)
         model.save_model(output)
     return {"output": output, "bytes": os.path.getsize(output), "examples": n, "labels": sorted(inputs)}

@@ -11,9 +11,9 @@ from curation.mix_recipe import Recipe, SourceSpec
 @pytest.mark.parametrize("text, expected", [
     ("", 0),
     ("a", 1),                                  # never 0 for visible text
-    ("中华人民共和国成立了", 7),                 # 10 Han x 0.67
+    ("中华人民共和国成立了", 7),                 # 10 Han x 0.70
     ("The quick brown fox jumps over the lazy dog.", 12),   # 44 ASCII x 0.27
-    ("你好，world！", 5),                        # 2 Han x 0.67 + 5 ASCII x 0.27 + 2 full-width punctuation
+    ("你好，world！", 5),                        # 2 Han x 0.70 + 5 ASCII x 0.27 + 2 full-width punctuation
     ("up 26.7% in 2024", 9),                   # 7 digits, one token each, + 9 ASCII x 0.27
     ("😀😀", 2),
 ], ids=["empty", "one-char", "zh", "en", "mixed", "digits", "emoji"])

@@ -36,6 +36,7 @@ POSITIVE = [
     ("邮箱zs@example.com您好", "zs@example.com", "email"),
     ("请发邮件至ｚｓ＠ｅｘａｍｐｌｅ．ｃｏｍ。", "ｚｓ＠ｅｘａｍｐｌｅ．ｃｏｍ", "email"),
     ("服务器8.8.8.8已经", "8.8.8.8", "ip"),
+    ("Server 8.8.8.8 is down", "8.8.8.8", "ip"),
     ("主机2001:db8:85a3::8a2e:370:7334上线", "2001:db8:85a3::8a2e:370:7334", "ip"),
     ("护照号码E12345678", "E12345678", "passport"),
     ("加QQ753153详谈", "753153", "qq"),
@@ -49,7 +50,7 @@ POSITIVE = [
 POSITIVE_IDS = [
     "mobile-cjk-adjacent", "mobile-plus86-spaces", "mobile-plus86-glued", "mobile-dashes", "mobile-fullwidth",
     "landline-ext", "landline-parens-fullwidth", "id18", "id18-fullwidth", "id15-legacy-context", "unionpay-19",
-    "visa", "email-cjk-adjacent", "email-fullwidth", "ipv4-cjk-adjacent", "ipv6", "passport-context",
+    "visa", "email-cjk-adjacent", "email-fullwidth", "ipv4-cjk-adjacent", "ipv4-after-server", "ipv6", "passport-context",
     "qq-glued", "wechat-context", "us-phone-parens", "us-phone-bare-context", "ssn", "iban", "url-credentials",
 ]
 

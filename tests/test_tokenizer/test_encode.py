@@ -35,7 +35,8 @@ def test_meta_contract(shards, trained):
     assert sum(s["docs"] for s in meta["splits"].values()) == 1500
     assert meta["val_rule"]["frac"] == 0.05 and meta["val_rule"]["seed"] == 0  # the tokenizer's held-out split
     for name, s in meta["splits"].items():
-        assert os.path.getsize(os.path.join(shards, s["bin"])) == 2 * s["tokens"], name
+        assert os.path.getsize(os.path.join(shards, s["file"])) == 2 * s["tokens"], name
+        assert s["chars"] > 0 and s["docs"] > 0
 
 
 def test_every_document_decodes_back(shards, trained, mix_dir):
@@ -69,6 +70,12 @@ def test_empty_docs_counted_not_written(trained, tmp_path):
     meta = encode_corpus(trained, [data], str(tmp_path / "out"), val_frac=0.0, progress=False)
     assert meta["stats"]["empty_docs_skipped"] == 1
     assert meta["splits"]["train"]["docs"] == 10
-    assert meta["splits"]["val_zh"]["docs"] == 0
-    tokens, index, _ = load_split(str(tmp_path / "out"), "val_zh")
-    assert len(tokens) == 0 and index.shape == (0, 3)
+    assert set(meta["splits"]) == {"train"}  # no held-out documents: no val files at all
+    assert sorted(os.listdir(tmp_path / "out")) == ["meta.json", "train.bin", "train.idx.npy"]
+
+
+def test_model_ref_reader_accepts_shards(shards):
+    data = pytest.importorskip("model_ref.data")
+    td = data.TokenData(shards)
+    assert set(td.splits) == {"train", "val_zh", "val_bilingual", "val_en"}
+    assert td.eos_id == 0 and td.vocab_size == 2048

