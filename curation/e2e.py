@@ -131,6 +131,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--en", type=float, default=0.1)
     p.add_argument("--max-epochs", type=float, default=None, help="mix upsampling cap per source")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--demo-scale", type=float, default=1.0, help="size of the demo corpus (1.0 = 2,500 documents)")
     p.add_argument("--vocab-size", type=int, default=65536,
                    help="tokenizer size (the demo corpus is too small for 65,536 merges: --demo uses 8,192)")
     p.add_argument("--preset", default="tiny", help="model_ref preset to train")
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         from curation import demo
 
         raw_dir = os.path.join(args.run_dir, "00-raw")
-        info = demo.write_demo_corpus(raw_dir, seed=args.seed)
+        info = demo.write_demo_corpus(raw_dir, seed=args.seed, scale=args.demo_scale)
         raw = [info["dir"]]
         print(f"demo corpus: {raw_dir}")
     ctx = RunContext(root=args.run_dir, raw=raw, args=args, beam_args=beam_args)

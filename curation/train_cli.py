@@ -21,14 +21,15 @@ from curation.errors import ConfigError
 LOG = logging.getLogger(__name__)
 
 
-def _add_params(p: argparse.ArgumentParser, dim: int, bucket: int, epoch: int) -> None:
+def _add_params(p: argparse.ArgumentParser, dim: int, bucket: int, epoch: int, lr: float = 0.5) -> None:
     p.add_argument("--dim", type=int, default=dim, help="vector size (small models: 8-32)")
     p.add_argument("--bucket", type=int, default=bucket, help="hash buckets for n-grams (fastText default 2M = huge)")
     p.add_argument("--epoch", type=int, default=epoch)
-    p.add_argument("--lr", type=float, default=0.5)
+    p.add_argument("--lr", type=float, default=lr, help="learning rate (lower it if fastText reports NaN)")
     p.add_argument("--word-ngrams", type=int, default=2)
     p.add_argument("--cutoff", type=int, default=50_000, help="rows kept by quantization")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1, help="training threads (1 = reproducible model bytes)")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -47,7 +48,7 @@ def make_parser() -> argparse.ArgumentParser:
     lid.add_argument("--input", action="append", default=[], metavar="LABEL=PATH",
                      help="labelled training text, e.g. zh=corpus/zh (repeatable)")
     lid.add_argument("--output", "-o", required=True)
-    _add_params(lid, dim=16, bucket=50_000, epoch=5)
+    _add_params(lid, dim=16, bucket=50_000, epoch=5, lr=0.1)
     return parser
 
 
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = make_parser().parse_args(sys.argv[1:] if argv is None else argv)
     params = TrainParams(dim=args.dim, bucket=args.bucket, word_ngrams=args.word_ngrams, epoch=args.epoch,
-                         lr=args.lr, cutoff=args.cutoff, seed=args.seed)
+                         lr=args.lr, cutoff=args.cutoff, seed=args.seed, threads=args.threads)
     try:
         if args.what == "quality":
             if args.demo == bool(args.positive or args.negative):

@@ -136,6 +136,7 @@ class Attention(nn.Module):
         q = q.view(B, T, self.nh, self.hd).transpose(1, 2)  # (B, nh, T, hd)
         k = k.view(B, T, self.nkv, self.hd).transpose(1, 2)  # (B, nkv, T, hd)
         v = v.view(B, T, self.nkv, self.hd).transpose(1, 2)
+        cos, sin = cos.to(q.dtype), sin.to(q.dtype)  # as HF: RoPE in the activation dtype (bf16 under autocast)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if cache is not None:
             k, v = cache.update(self.layer, pos, k, v)  # (B, nkv, pos + T, hd)
@@ -171,6 +172,46 @@ class Block(nn.Module):
     def forward(self, x, cos, sin, cache=None, pos=0):
         x = x + self.self_attn(self.input_layernorm(x), cos, sin, cache, pos)
         return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class ChunkedHeadLoss(torch.autograd.Function):
+    """Mean cross-entropy of (x @ w.T) against targets, computed CHUNK rows at a time, with its gradients.
+
+    The (B*T, V) logits (512 MB at 2,048 tokens x 65,536 vocab in fp32) never exist at once: each chunk's
+    logits turn into softmax - onehot in place and go straight into grad_x and grad_w. Same FLOPs as the
+    plain head + F.cross_entropy, far less memory traffic and no huge allocations; on the shared CPU this is
+    most of model_ref's training-speed edge over transformers (bench/model_bench.py). Gradients are
+    computed in forward, so it is used only when training (grad enabled, targets given).
+    """
+
+    CHUNK = 256
+
+    @staticmethod
+    def forward(ctx, x, w, targets):  # x (N, d), w (V, d), targets (N,) with -100 = ignore
+        keep = targets != -100
+        count = keep.sum().clamp(min=1)
+        safe = targets.clamp(min=0)
+        grad_x, grad_w = torch.empty_like(x), torch.zeros_like(w)
+        loss = torch.zeros((), dtype=torch.float32, device=x.device)
+        for s in range(0, x.shape[0], ChunkedHeadLoss.CHUNK):
+            rows = slice(s, s + ChunkedHeadLoss.CHUNK)
+            xs, ts, ks = x[rows], safe[rows], keep[rows]
+            logits = (xs @ w.t()).float()  # (n, V)
+            lse = logits.logsumexp(dim=-1)
+            loss += ((lse - logits.gather(1, ts[:, None]).squeeze(1)) * ks).sum()
+            probs = logits.sub_(lse[:, None]).exp_()  # softmax, in place
+            probs[torch.arange(len(ts), device=x.device), ts] -= 1.0  # d loss / d logits = softmax - onehot
+            probs *= ks[:, None]
+            probs = probs.to(x.dtype)
+            grad_x[rows] = probs @ w
+            grad_w.addmm_(probs.t(), xs)
+        ctx.save_for_backward(grad_x / count, grad_w / count)
+        return loss / count
+
+    @staticmethod
+    def backward(ctx, grad_loss):
+        grad_x, grad_w = ctx.saved_tensors
+        return grad_x * grad_loss, grad_w * grad_loss, None
 
 
 class Backbone(nn.Module):
@@ -216,6 +257,8 @@ class ReferenceLM(nn.Module):
     def forward(self, idx, targets=None, cache: KVCache | None = None, pos: int = 0):
         """idx: (B, T) token ids at positions [pos, pos + T). Returns (logits (B, T, V), mean loss or None).
 
+        When training on CPU with targets, logits is None (see ChunkedHeadLoss).
+
         With targets (B, T) (ignore_index -100) the loss is next-token cross-entropy already aligned
         by the caller (targets = idx shifted by one), as in nanoGPT.
         """
@@ -226,7 +269,11 @@ class ReferenceLM(nn.Module):
         x = self.model.embed_tokens(idx)  # (B, T, dim)
         for block in self.model.layers:
             x = block(x, cos, sin, cache, pos)
-        logits = self.lm_head(self.model.norm(x))  # (B, T, V)
+        x = self.model.norm(x)
+        if targets is not None and torch.is_grad_enabled() and x.device.type == "cpu":
+            # CPU training: the head + loss chunk by chunk (ChunkedHeadLoss); the logits are not returned.
+            return None, ChunkedHeadLoss.apply(x.reshape(B * T, -1), self.lm_head.weight, targets.reshape(B * T))
+        logits = self.lm_head(x)  # (B, T, V)
         if targets is None:
             return logits, None
         loss = F.cross_entropy(logits.float().view(B * T, -1), targets.reshape(B * T), ignore_index=-100)

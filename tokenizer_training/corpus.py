@@ -77,13 +77,21 @@ def doc_key(seed: int, salt: str, doc_id: str) -> float:
 def expand(inputs: list[str]) -> list[str]:
     """Files named by `inputs` (files, directories searched recursively, or globs), sorted.
 
+    A stage output directory (one with a `data/` folder) contributes `data/` only, never `rejected/`.
+
     Raises:
         ConfigError: an input matches no readable file.
     """
     files: list[str] = []
     for item in inputs:
+        if os.path.isdir(item) and os.path.isdir(os.path.join(item, "data")):
+            # a stage output (OUT/data, OUT/rejected, stats.json): only its kept documents
+            if not os.path.exists(os.path.join(item, "_SUCCESS")):
+                log.warning("%s has no _SUCCESS marker: the stage that wrote it may not have finished", item)
+            item = os.path.join(item, "data")
         if os.path.isdir(item):
-            found = [p for p in glob.glob(os.path.join(item, "**", "*"), recursive=True) if p.endswith(EXTENSIONS)]
+            found = [p for p in glob.glob(os.path.join(item, "**", "*"), recursive=True)
+                     if p.endswith(EXTENSIONS) and "rejected" not in os.path.relpath(p, item).split(os.sep)]
         else:
             found = [p for p in glob.glob(item) if os.path.isfile(p)]
         if not found:

@@ -51,6 +51,7 @@ class TrainParams:
     cutoff: int = 50_000
     seed: int = 0
     min_count: int = 2
+    threads: int = 1  # 1 = deterministic; fastText sometimes diverges (NaN) on tiny inputs with one thread
 
 
 def iter_texts(paths: Iterable[str], text_key: str = "text") -> Iterator[str]:
@@ -87,11 +88,11 @@ def _write_examples(path: str, examples: list[tuple[str, str]]) -> int:
 
 
 def _train_supervised(fasttext, **kwargs):
-    """fastText's trainer, retried: on very small inputs it sometimes reports "Encountered NaN" at random
-    (observed with fasttext-numpy2-wheel 0.9.x, same data passing on the next try)."""
+    """fastText's trainer, retried with the next seed: on small inputs it sometimes reports "Encountered NaN"
+    (observed with fasttext-numpy2-wheel 0.9.2). The demo-trained default model trains on the first try."""
     for attempt in range(3):
         try:
-            return fasttext.train_supervised(**kwargs)
+            return fasttext.train_supervised(**{**kwargs, "seed": kwargs.get("seed", 0) + attempt})
         except RuntimeError as exc:
             if "NaN" not in str(exc) or attempt == 2:
                 raise ConfigError(f"fastText training failed ({exc}); try a lower --lr or more data") from exc
@@ -121,7 +122,7 @@ def train_quality(positives: list[str], negatives: list[str], output: str, param
         fasttext.FastText.eprint = lambda *a, **k: None
         model = _train_supervised(fasttext, input=train_path, dim=params.dim, bucket=params.bucket,
                                   wordNgrams=params.word_ngrams, minn=0, maxn=0, epoch=params.epoch, lr=params.lr,
-                                  minCount=params.min_count, thread=1, seed=params.seed, verbose=0)
+                                  minCount=params.min_count, thread=params.threads, seed=params.seed, verbose=0)
         model.quantize(input=train_path, qnorm=True, retrain=False, cutoff=params.cutoff)
         os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
         model.save_model(output)
@@ -187,7 +188,7 @@ def train_langid(inputs: dict[str, list[str]], output: str, params: TrainParams 
             raise ConfigError(f"need >= 10 labelled texts, got {n}")
         fasttext.FastText.eprint = lambda *a, **k: None
         model = _train_supervised(fasttext, input=path, dim=params.dim, bucket=params.bucket, minn=1, maxn=3,
-                                  wordNgrams=1, epoch=params.epoch, lr=params.lr, thread=1, seed=params.seed,
+                                  wordNgrams=1, epoch=params.epoch, lr=params.lr, thread=params.threads, seed=params.seed,
                                   verbose=0)
         model.quantize(input=path, qnorm=True, retrain=False, cutoff=params.cutoff)
         model.save_model(output)

@@ -11,7 +11,8 @@ from curation.dedup import minhash
 from curation.dedup.minhash import band_keys, estimated_jaccard, jaccard_stddev, lsh_params, signatures
 from curation.dedup.shingles import shingle_hashes, shingle_strings
 
-POOL = list("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经")
+POOL = list("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工"
+            "也能下过子说产种面而方后多定行学法所民得经")
 
 
 def zh_text(rng: random.Random, n: int) -> str:

@@ -11,7 +11,8 @@ from curation.errors import ConfigError
 from curation.testing import make_doc, read_stage_output, write_jsonl
 from pipelines import dedup
 
-POOL = list("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经")
+POOL = list("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工"
+            "也能下过子说产种面而方后多定行学法所民得经")
 WORDS = ("market price rose fell bank trade oil company said year share profit rate growth official "
          "government report week month quarter analyst sales demand supply export import").split()
 
@@ -40,19 +41,20 @@ def planted():
         src = f"src{g % 3}"
         recs.append({"id": f"g{g:02d}-orig", "text": base, "source": src})
         # exact: same matching view (whitespace / full-width / case), shorter or equal -> loses
-        recs.append({"id": f"g{g:02d}-exact", "text": "  " + base.upper().replace(" ", "\u3000") + " ", "source": src})
+        loud = "  " + base.upper().replace(" ", "\u3000") + " "
+        recs.append({"id": f"g{g:02d}-exact", "text": loud, "source": src})
         # near: a few typos, same length; ids sort after "-exact" ... keep rule: longest, then smallest id
         recs.append({"id": f"g{g:02d}-near", "text": typo(rng, base, 3), "source": src})
         # hard negative: shares half of its text
         half = base[: len(base) // 2]
-        recs.append({"id": f"g{g:02d}-half", "text": half + (zh(rng, 150) if g % 2 == 0 else " " + en(rng, 60)),
-                     "source": src})
+        other = zh(rng, 150) if g % 2 == 0 else " " + en(rng, 60)
+        recs.append({"id": f"g{g:02d}-half", "text": half + other, "source": src})
         # the exact copy is longer (padding), so it survives; the original is its exact duplicate
         truth[f"g{g:02d}-orig"] = ("exact_duplicate", f"g{g:02d}-exact")
         truth[f"g{g:02d}-near"] = ("near_duplicate", f"g{g:02d}-exact")
-    recs += [{"id": "empty1", "text": "", "source": "src0"}, {"id": "empty2", "text": " \n ", "source": "src0"},
-             {"id": "short1", "text": "你好", "source": "src1"}, {"id": "short2", "text": "再见", "source": "src1"},
-             {"id": "short3", "text": "你好！", "source": "src1"}]
+    recs += [{"id": i, "text": t, "source": s} for i, t, s in [
+        ("empty1", "", "src0"), ("empty2", " \n ", "src0"),
+        ("short1", "你好", "src1"), ("short2", "再见", "src1"), ("short3", "你好！", "src1")]]
     truth["short1"] = ("near_duplicate", "short3")  # same tokens, punctuation differs: J = 1, shorter loses
     return recs, truth
 
@@ -67,7 +69,8 @@ def planted_run(tmp_path_factory):
     recs, truth = planted()
     write_jsonl(str(root / "in" / "a.jsonl"), recs)
     stats = dedup.run(["--input", str(root / "in"), "--output", str(root / "out")])
-    return {"root": root, "recs": recs, "truth": truth, "stats": stats, "out": read_stage_output(str(root / "out"))}
+    out = read_stage_output(str(root / "out"))
+    return {"root": root, "recs": recs, "truth": truth, "stats": stats, "out": out}
 
 
 def test_planted_duplicates_are_removed_with_reason_and_survivor(planted_run):
@@ -75,7 +78,8 @@ def test_planted_duplicates_are_removed_with_reason_and_survivor(planted_run):
     assert out["complete"]
     assert decisions(out) == truth
     kept = {d.id for d in out["kept"]}
-    assert {"empty1", "empty2", "short2", "short3"} <= kept and all(f"g{g:02d}-half" in kept for g in range(12))
+    assert {"empty1", "empty2", "short2", "short3"} <= kept
+    assert all(f"g{g:02d}-half" in kept for g in range(12))
     assert all(d.stage == "dedup" for d in out["rejected"])
 
 
@@ -109,9 +113,10 @@ def test_bad_input_finishes_counted(tmp_path):
     rng = random.Random(1)
     big = zh(rng, 1_700_000)  # about 5 MB of UTF-8
     recs = [{"id": f"copy{i:05d}", "text": "同一篇文章被复制了一万次，内容完全相同。", "source": "spam"} for i in range(10_000)]
-    recs += [{"id": "big", "text": big, "source": "big"}, {"id": "big-typo", "text": typo(rng, big, 50), "source": "big"},
-             {"id": "ah-short", "text": "啊" * 10_000, "source": "rep"}, {"id": "ah-long", "text": "啊" * 20_000, "source": "rep"},
-             {"id": "e1", "text": "", "source": "e"}, {"id": "e2", "text": "\t", "source": "e"}]
+    recs += [{"id": i, "text": t, "source": s} for i, t, s in [
+        ("big", big, "big"), ("big-typo", typo(rng, big, 50), "big"),
+        ("ah-short", "啊" * 10_000, "rep"), ("ah-long", "啊" * 20_000, "rep"),
+        ("e1", "", "e"), ("e2", "\t", "e")]]
     write_jsonl(str(tmp_path / "in" / "bad.jsonl"), recs)
     stats = dedup.run(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")])
     out = read_stage_output(str(tmp_path / "out"))
@@ -131,12 +136,14 @@ def test_against_previous_output(planted_run, tmp_path):
     new = [{"id": "new-copy", "text": survivor.text, "source": "new"},
            {"id": "new-near", "text": typo(rng, survivor.text, 2), "source": "new"},
            {"id": "new-fresh", "text": zh(rng), "source": "new"},
-           {"id": "g00-exact", "text": zh(rng), "source": "new"}]  # an id also used in PREV: still matched by text
+           {"id": "g00-exact", "text": zh(rng), "source": "new"}]  # id used in PREV too; text differs
     write_jsonl(str(tmp_path / "in" / "new.jsonl"), new)
-    stats = dedup.run(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--against", str(prev)])
+    stats = dedup.run(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"),
+                       "--against", str(prev)])
     out = read_stage_output(str(tmp_path / "out"))
     assert out["complete"] and stats["input_records"] == 4
-    assert decisions(out) == {"new-copy": ("exact_duplicate", "g00-exact"), "new-near": ("near_duplicate", "g00-exact")}
+    assert decisions(out) == {"new-copy": ("exact_duplicate", "g00-exact"),
+                              "new-near": ("near_duplicate", "g00-exact")}
     assert sorted(d.id for d in out["kept"]) == ["g00-exact", "new-fresh"]
 
 

@@ -39,10 +39,42 @@ def test_loss_is_shifted_cross_entropy():
     torch.manual_seed(0)
     m = ReferenceLM(get_preset("tiny", vocab_size=64))
     x = torch.randint(0, 64, (2, 17))
-    logits, loss = m(x[:, :-1], x[:, 1:])
+    with torch.no_grad():
+        logits, loss = m(x[:, :-1], x[:, 1:])
     ref = torch.nn.functional.cross_entropy(logits.reshape(-1, 64), x[:, 1:].reshape(-1))
     assert torch.allclose(loss, ref)
     assert abs(loss.item() - torch.log(torch.tensor(64.0)).item()) < 0.5  # near-uniform at init
+
+
+def test_chunked_head_loss_matches_plain_cross_entropy_and_grads(monkeypatch):
+    """CPU training uses ChunkedHeadLoss; loss and every gradient equal the plain head + F.cross_entropy."""
+    from model_ref.model import ChunkedHeadLoss
+
+    monkeypatch.setattr(ChunkedHeadLoss, "CHUNK", 7)  # several chunks, a ragged last one
+    torch.manual_seed(0)
+    m = ReferenceLM(get_preset("tiny", vocab_size=97))
+    x = torch.randint(0, 97, (3, 11))
+    y = torch.randint(0, 97, (3, 11))
+    y[0, :4] = -100  # ignored targets
+    logits, loss = m(x, y)
+    assert logits is None
+    loss.backward()
+    grads = {k: p.grad.clone() for k, p in m.named_parameters()}
+    m.zero_grad()
+    h = m.model.norm(_hidden(m, x))
+    ref = torch.nn.functional.cross_entropy(m.lm_head(h).reshape(-1, 97), y.reshape(-1), ignore_index=-100)
+    ref.backward()
+    assert loss.item() == pytest.approx(ref.item(), abs=1e-6)
+    for k, p in m.named_parameters():
+        assert torch.allclose(grads[k], p.grad, atol=1e-6), k
+
+
+def _hidden(m, idx):
+    cos, sin = m.rope_cos[: idx.shape[1]], m.rope_sin[: idx.shape[1]]
+    x = m.model.embed_tokens(idx)
+    for block in m.model.layers:
+        x = block(x, cos, sin)
+    return x
 
 
 def test_kv_cache_matches_full_forward_including_chunked_prefill():

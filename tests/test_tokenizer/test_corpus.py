@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 
 import pytest
 
@@ -79,3 +80,17 @@ def test_lang_aliases():
 
 def test_make_docs_is_deterministic():
     assert [d.text for d in make_docs(20, seed=1)] == [d.text for d in make_docs(20, seed=1)]
+
+
+def test_stage_output_root_reads_data_not_rejected(tmp_path):
+    from tests.test_tokenizer.conftest import write_mix
+
+    root = tmp_path / "05-mix"
+    write_mix(str(root), make_docs(20), shards=1)
+    rejected = root / "rejected"
+    rejected.mkdir()
+    (rejected / "part-00000.parquet").write_bytes((root / "data" / "part-00000.parquet").read_bytes())
+    (root / "_SUCCESS").write_text("")
+    c = Corpus([str(root)], holdout_frac=0.0)
+    assert [os.path.basename(f) for f in c.files] == ["part-00000.parquet"] and "rejected" not in c.files[0]
+    assert len(list(c.records())) == 20
