@@ -218,7 +218,7 @@ def plan_mix(recipe: Recipe, totals: dict[tuple[str, str], dict[str, Any]]) -> M
     caps = {key: recipe.cap(*key) for key in shares}
     room = {key: caps[key] * totals[key]["units"] / share for key, share in shares.items()}
     total = float(recipe.total) if recipe.total is not None else min(room.values())
-    over = [key for key in shares if shares[key] * total > caps[key] * totals[key]["units"] * (1 + CAP_SLACK)]
+    over = sorted(k for k in shares if shares[k] * total > caps[k] * totals[k]["units"] * (1 + CAP_SLACK))
     if over:
         details = "; ".join(f"{k[0]}/{k[1]} needs {shares[k] * total / totals[k]['units']:.3g} epochs, "
                             f"cap {caps[k]:g}" for k in over)
@@ -238,7 +238,8 @@ def _bucket_shares(recipe: Recipe, totals: dict[tuple[str, str], dict]) -> dict[
     for lang, lang_share in recipe.shares.items():
         present = {k: t for k, t in totals.items() if k[0] == lang}
         if not present or sum(t["docs"] for t in present.values()) == 0:
-            raise MixPlanError(f"no documents for language '{lang}' (requested share {lang_share:.4g})")
+            raise MixPlanError(f"no documents for language '{lang}' (requested share {lang_share:.4g}; documents "
+                               "without `lang` are rejected as no_lang: route them first, or use --input-<lang>)")
         named = recipe.sources.get(lang)
         if named:
             for source, spec in named.items():
