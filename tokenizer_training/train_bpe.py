@@ -36,7 +36,7 @@ DEFAULT_VOCAB_SIZE = 65536  # 2**16: ids fit uint16 exactly (STYLE.md P11)
 MAX_TOKEN_BYTES = 32  # llama-cpp-python detokenizes at most 32 bytes per token
 MIN_FREQUENCY = 2  # a pair seen once is noise, never a merge
 # Han characters seen at least this often get their own token (coverage.py). 2 was measured on the bench
-# (docs/bench_tokenizer.md): Han byte split on out-of-domain zh 0.82 % -> 0.13 %, zh compression unchanged.
+# (docs/bench_tokenizer.md): Han byte split on out-of-domain zh 0.82 % -> 0.15 %, zh compression unchanged.
 HAN_MIN_COUNT = 2
 
 # Qwen2 / Qwen1 pre-tokenizer regex, verbatim (llama.cpp LLAMA_VOCAB_PRE_TYPE_QWEN2). \p{L}+ keeps a Han
@@ -139,7 +139,9 @@ def train_tokenizer(
     if stream.docs == 0:
         raise ConfigError("no training text: the inputs held no documents after the held-out split")
     if size < vocab_size:
-        suggestion = max(size // 64 * 64, 512)
+        suggestion = size // 64 * 64  # a multiple of 64 the text can fill
+        if suggestion <= 256 + len(SPECIAL_TOKENS):
+            raise ConfigError(f"training text too small: {stream.bytes:,} bytes learned no usable vocabulary")
         raise ConfigError(
             f"training text too small: {stream.bytes / 1e6:.1f} MB gave only {size:,} of the {vocab_size:,} "
             f"requested entries (no pair left with count >= {min_frequency}). Give more text, or pass "

@@ -1,9 +1,11 @@
-"""Apply operators to found spans with presidio-anonymizer: placeholder, mask, salted hash.
+"""Apply operators to found spans: placeholder, mask, salted hash.
 
-The spans handed in are already non-overlapping (`scrub.resolve_overlaps`), so presidio's own conflict
-handling never has to guess. `hash` and `mask` are presidio `custom` operators (their functions are
-built here, once per worker) because presidio's `hash` writes a 64-hex digest with no type, and `mask`
-masks a fixed count of characters; ours keep the separators and the type.
+The spans handed in are already non-overlapping (`scrub.resolve_overlaps`). We rewrite them ourselves in
+one linear pass instead of calling presidio-anonymizer's `AnonymizerEngine`: its text builder re-slices
+the whole text once per entity, which is quadratic on a large document with many findings (20,000 phone
+numbers in one 240 KB document took 6.4 s, against 3 s for the analysis itself), and every operator we
+need is a plain function of the value anyway. presidio's own `hash` would also write a 64-hex digest
+with no type, and its `mask` masks a fixed number of characters; ours keep the separators and the type.
 """
 
 from __future__ import annotations
@@ -11,9 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
-
-from presidio_anonymizer import AnonymizerEngine
-from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+from collections.abc import Callable
 
 from curation.pii.config import TYPES, PiiConfig, placeholder
 
@@ -26,7 +26,7 @@ def canonical(value: str) -> str:
     return "".join(ch for ch in value if ch.isalnum() or ch in "@.:_")
 
 
-def make_hasher(pii_type: str, salt: str):
+def make_hasher(pii_type: str, salt: str) -> Callable[[str], str]:
     key = salt.encode("utf-8")
     tag = pii_type.upper()
 
@@ -37,13 +37,17 @@ def make_hasher(pii_type: str, salt: str):
     return pseudonym
 
 
-def make_masker(mask_char: str, keep_last: int):
+def make_masker(mask_char: str, keep_last: int) -> Callable[[str], str]:
     def mask(value: str) -> str:
         alnum = [i for i, ch in enumerate(value) if ch.isalnum()]
         hidden = set(alnum[: max(0, len(alnum) - keep_last)])
         return "".join(mask_char if i in hidden else ch for i, ch in enumerate(value))
 
     return mask
+
+
+def _constant(text: str) -> Callable[[str], str]:
+    return lambda _value: text
 
 
 class Anonymizer:
@@ -54,23 +58,26 @@ class Anonymizer:
     """
 
     def __init__(self, config: PiiConfig):
-        self.engine = AnonymizerEngine()
-        self.operators: dict[str, OperatorConfig] = {}
-        self.placeholders = {t: OperatorConfig("replace", {"new_value": placeholder(t)}) for t in TYPES}
+        self.placeholders = {t: _constant(placeholder(t)) for t in TYPES}
+        self.operators: dict[str, Callable[[str], str]] = {}
         for t in TYPES:
             op = config.operator_for(t)
             if op == "mask":
-                self.operators[t] = OperatorConfig("custom", {"lambda": make_masker(config.mask_char,
-                                                                                    config.mask_keep_last)})
+                self.operators[t] = make_masker(config.mask_char, config.mask_keep_last)
             elif op == "hash":
-                self.operators[t] = OperatorConfig("custom", {"lambda": make_hasher(t, config.salt())})
+                self.operators[t] = make_hasher(t, config.salt())
             else:  # placeholder, and drop (a dropped document's rejected copy is scrubbed with placeholders)
                 self.operators[t] = self.placeholders[t]
 
     def apply(self, text: str, spans: list[tuple[int, int, str]], placeholders_only: bool = False) -> str:
-        """`text` with every (start, end, type) span rewritten; `text` itself when there are none."""
+        """`text` with every sorted, non-overlapping (start, end, type) span rewritten; `text` itself when none."""
         if not spans:
             return text
-        results = [RecognizerResult(t, s, e, 1.0) for s, e, t in spans]
         ops = self.placeholders if placeholders_only else self.operators
-        return self.engine.anonymize(text, results, ops, merge_entities_with_spaces=False).text
+        out, last = [], 0
+        for start, end, pii_type in spans:
+            out.append(text[last:start])
+            out.append(ops[pii_type](text[start:end]))
+            last = end
+        out.append(text[last:])
+        return "".join(out)

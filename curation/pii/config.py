@@ -18,7 +18,9 @@ Operators: `placeholder` (default), `mask` (letters and digits -> `mask_char`, s
 last `mask_keep_last` kept), `hash` (a consistent salted pseudonym `<PHONE_3fa9c2d1e0>`: HMAC-SHA256 of
 the canonical value, so `138-0013-8000` and `13800138000` get the same one), `drop` (the document goes
 to rejected/ with reason `pii_drop`, its text scrubbed with placeholders). The salt is read from the
-environment variable named by `salt_env`, so it never lands in stats.json or a config dump.
+environment variable named by `salt_env` when the config is built (on the machine that launches the
+pipeline) and kept in a non-field attribute: it travels to workers inside the pickled config but never
+lands in stats.json, a config dump or a repr.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class PiiConfig:
     batch_size: int = 512
 
     def __post_init__(self):
+        self._salt = os.environ.get(self.salt_env, "")  # not a dataclass field: absent from asdict() and repr
         if isinstance(self.types, str):
             self.types = [t.strip() for t in self.types.split(",") if t.strip()]
         bad = [t for t in list(self.operators) + list(self.types) if t not in TYPES]
@@ -93,7 +96,7 @@ class PiiConfig:
         return {self.operator_for(t) for t in self.types}
 
     def salt(self) -> str:
-        return os.environ.get(self.salt_env, "")
+        return self._salt
 
     def entities(self) -> list[str]:
         """presidio entity names for the configured types."""

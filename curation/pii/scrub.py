@@ -1,7 +1,7 @@
 """Find and rewrite PII in batches of documents (pure logic; `pipelines/pii.py` wraps it in a DoFn).
 
     scrubber = PiiScrubber(PiiConfig())          # cheap: pickles only the config
-    scrubber.setup()                             # builds presidio's analyzer + anonymizer (once per worker)
+    scrubber.setup()                             # builds presidio's analyzer and the rewriter (once per worker)
     [r] = scrubber.scrub_batch(["手机13800138000"])
     r.text, r.counts                             # ('手机<PHONE>', {'phone': 1})
 
@@ -9,7 +9,7 @@ Flow per batch: the prefilter cuts each document into candidate windows (most do
 are returned untouched, byte for byte); windows are joined with a NUL separator and
 sent to `AnalyzerEngine.analyze` together (one call per ~64K characters instead of one per document);
 results are mapped back to document offsets, overlapping findings are merged into one span (so no part
-of a value can survive next to a placeholder), and presidio-anonymizer rewrites the spans.
+of a value can survive next to a placeholder), and `anonymize.Anonymizer` rewrites the spans.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ class PiiScrubber:
         return state
 
     def setup(self) -> None:
-        """Build presidio's AnalyzerEngine (no NLP model) and the anonymizer. Idempotent."""
+        """Build presidio's AnalyzerEngine (no NLP model) and the rewriter. Idempotent."""
         if self._analyzer is None:
             from curation.pii.anonymize import Anonymizer
 

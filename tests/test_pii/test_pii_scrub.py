@@ -41,8 +41,15 @@ def test_hash_is_a_consistent_salted_pseudonym(monkeypatch):
     assert len(pseudonyms) == 2 and pseudonyms[0] == pseudonyms[1]  # two spellings, one person
     assert "<EMAIL>" in r.text
     monkeypatch.setenv("QINGLIU_PII_SALT", "another-salt-0123456789")
-    other = PiiScrubber(PiiConfig(operators={"phone": "hash"})).scrub(TEXT)
+    config = PiiConfig(operators={"phone": "hash"})
+    other = PiiScrubber(config).scrub(TEXT)
     assert re.findall(r"<PHONE_[0-9a-f]{10}>", other.text)[0] != pseudonyms[0]
+    # The salt travels with the pickled config but never shows in a config dump or repr.
+    import dataclasses
+    import pickle
+
+    assert pickle.loads(pickle.dumps(config)).salt() == "another-salt-0123456789"
+    assert "another-salt" not in repr(dataclasses.asdict(config)) + repr(config)
 
 
 def test_hash_without_salt_is_a_config_error(monkeypatch):
@@ -110,3 +117,23 @@ def test_scrubber_pickles_without_engines(default):
     clone = pickle.loads(pickle.dumps(default))
     assert clone._analyzer is None
     assert clone.scrub("手机13800138000").text == "手机<PHONE>"
+
+
+def test_library_does_not_import_beam():
+    import ast
+    import pathlib
+
+    import curation.pii
+
+    for path in pathlib.Path(curation.pii.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.split(".")[0] in ("apache_beam", "spacy") for n in names), path.name
+
+
+def test_engine_uses_the_no_op_nlp_engine(default):
+    from presidio_analyzer.nlp_engine import NoOpNlpEngine
+
+    assert isinstance(default._analyzer.nlp_engine, NoOpNlpEngine)
+    assert set(default._analyzer.supported_languages) == {"zh", "en"}
