@@ -45,8 +45,11 @@ def peak_flops(name: str) -> float:
 def part_env(device: str) -> dict:
     env = {"torch": torch.__version__, "device": device, "cuda": torch.version.cuda}
     if device == "cuda":
-        env.update(name=torch.cuda.get_device_name(0), capability=list(torch.cuda.get_device_capability(0)),
-                   memory_gib=torch.cuda.get_device_properties(0).total_memory / 2**30)
+        env.update(
+            name=torch.cuda.get_device_name(0),
+            capability=list(torch.cuda.get_device_capability(0)),
+            memory_gib=torch.cuda.get_device_properties(0).total_memory / 2**30,
+        )
     env["peak_bf16_flops"] = peak_flops(env.get("name", ""))
     return env
 
@@ -69,10 +72,18 @@ def part_parity(device: str) -> dict:
     try:
         from transformers import LlamaConfig, LlamaForCausalLM
 
-        hc = LlamaConfig(vocab_size=cfg.vocab_size, hidden_size=cfg.dim, intermediate_size=cfg.ffn_dim,
-                         num_hidden_layers=cfg.n_layers, num_attention_heads=cfg.n_heads,
-                         num_key_value_heads=cfg.n_kv_heads, head_dim=cfg.head_dim, rms_norm_eps=cfg.norm_eps,
-                         max_position_embeddings=cfg.max_seq_len, tie_word_embeddings=True)
+        hc = LlamaConfig(
+            vocab_size=cfg.vocab_size,
+            hidden_size=cfg.dim,
+            intermediate_size=cfg.ffn_dim,
+            num_hidden_layers=cfg.n_layers,
+            num_attention_heads=cfg.n_heads,
+            num_key_value_heads=cfg.n_kv_heads,
+            head_dim=cfg.head_dim,
+            rms_norm_eps=cfg.norm_eps,
+            max_position_embeddings=cfg.max_seq_len,
+            tie_word_embeddings=True,
+        )
         hf = LlamaForCausalLM(hc).to(device).eval()
         hf.load_state_dict(cpu.state_dict())
         out["hf_max_abs_delta"] = (hf(x.to(device)).logits - dev(x.to(device))[0]).abs().max().item()
@@ -87,11 +98,28 @@ def part_trainer(device: str, steps: int) -> dict:
 
     tmp = tempfile.mkdtemp(prefix="gpu_check_")
     try:
-        data = write_shards(os.path.join(tmp, "tok"), {"train": (synthetic_tokens(200_000, 512), 300_000),
-                                                       "val_zh": (synthetic_tokens(8_000, 512, seed=1), 12_000)},
-                            512, 0)
-        kw = dict(data=data, preset="tiny", seq_len=128, batch_size=32, max_steps=steps, warmup_steps=5,
-                  eval_interval=steps, eval_tokens=4096, log_interval=1, progress=False, device=device)
+        data = write_shards(
+            os.path.join(tmp, "tok"),
+            {
+                "train": (synthetic_tokens(200_000, 512), 300_000),
+                "val_zh": (synthetic_tokens(8_000, 512, seed=1), 12_000),
+            },
+            512,
+            0,
+        )
+        kw = dict(
+            data=data,
+            preset="tiny",
+            seq_len=128,
+            batch_size=32,
+            max_steps=steps,
+            warmup_steps=5,
+            eval_interval=steps,
+            eval_tokens=4096,
+            log_interval=1,
+            progress=False,
+            device=device,
+        )
         full = train(TrainConfig(out=os.path.join(tmp, "a"), **kw))
         half = TrainConfig(out=os.path.join(tmp, "b"), stop_at=steps // 2, **kw)
         train(half)
@@ -103,13 +131,20 @@ def part_trainer(device: str, steps: int) -> dict:
                 return [r["loss"] for r in map(json.loads, f) if "loss" in r]
 
         a, b = losses("a"), losses("b")
-        return {"first_loss": a[0], "last_loss": a[-1], "val": full["eval"], "resumed_last_loss": resumed["last_loss"],
-                "resume_max_abs_delta": max(abs(x - y) for x, y in zip(a, b, strict=True))}
+        return {
+            "first_loss": a[0],
+            "last_loss": a[-1],
+            "val": full["eval"],
+            "resumed_last_loss": resumed["last_loss"],
+            "resume_max_abs_delta": max(abs(x - y) for x, y in zip(a, b, strict=True)),
+        }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def part_throughput(device: str, preset: str, batch: int, seq: int, steps: int, compile_: bool, peak: float) -> dict:
+def part_throughput(
+    device: str, preset: str, batch: int, seq: int, steps: int, compile_: bool, peak: float
+) -> dict:
     cfg = get_preset(preset)
     torch.manual_seed(0)
     model = ReferenceLM(cfg).to(device)
@@ -139,13 +174,50 @@ def part_throughput(device: str, preset: str, batch: int, seq: int, steps: int, 
     dt = (time.perf_counter() - t) / steps
     tps = batch * seq / dt
     fpt = model.flops_per_token(seq)
-    res = {"preset": preset, "params": model.num_params(), "batch": batch, "seq": seq, "compile": compile_,
-           "step_s": dt, "tokens_per_s": tps, "flops_per_token": fpt, "mfu": tps * fpt / peak,
-           "warmup_s": warm, "loss": loss.item()}
+    res = {
+        "preset": preset,
+        "params": model.num_params(),
+        "batch": batch,
+        "seq": seq,
+        "compile": compile_,
+        "step_s": dt,
+        "tokens_per_s": tps,
+        "flops_per_token": fpt,
+        "mfu": tps * fpt / peak,
+        "warmup_s": warm,
+        "loss": loss.item(),
+    }
     if device == "cuda":
         res["peak_mem_gib"] = torch.cuda.max_memory_allocated() / 2**30
         torch.cuda.reset_peak_memory_stats()
     return res
+
+
+def part_compile_parity(device: str, preset: str, batch: int, seq: int, steps: int = 8) -> dict:
+    """Eager vs torch.compile from the same weights and batch: logits, and the loss after each training step."""
+    cfg = get_preset(preset)
+    torch.manual_seed(1)
+    x = torch.randint(0, cfg.vocab_size, (batch, seq + 1), device=device)
+    logits, losses = {}, {}
+    for mode in ("eager", "compile"):
+        torch.manual_seed(0)
+        model = ReferenceLM(cfg).to(device)
+        run = torch.compile(model) if mode == "compile" else model
+        opt = torch.optim.AdamW(model.parameters(), lr=3e-4, fused=True)
+        with torch.no_grad(), torch.autocast(device, dtype=torch.bfloat16, enabled=device == "cuda"):
+            logits[mode] = run(x[:1, :-1])[0].float()
+        losses[mode] = []
+        for _ in range(steps):
+            with torch.autocast(device, dtype=torch.bfloat16, enabled=device == "cuda"):
+                loss = run(x[:, :-1], x[:, 1:])[1]
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            losses[mode].append(round(loss.item(), 4))
+    return {
+        "logits_max_abs_delta": (logits["eager"] - logits["compile"]).abs().max().item(),
+        "losses": losses,
+    }
 
 
 def main(argv=None) -> int:
@@ -157,6 +229,9 @@ def main(argv=None) -> int:
     p.add_argument("--seq", type=int, default=2048)
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--no-compile", action="store_true")
+    p.add_argument(
+        "--parts", default="env,parity,trainer,throughput", help="comma list; also: compile_parity"
+    )
     a = p.parse_args(argv)
     device = "cuda" if torch.cuda.is_available() and not a.dry_run else "cpu"
     if device == "cpu":
@@ -174,20 +249,35 @@ def main(argv=None) -> int:
         try:
             results[name] = fn()
         except Exception as exc:  # record and go on: one GPU session must bring back every part it can
-            results[name] = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-2000:]}
+            results[name] = {
+                "error": f"{type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc()[-2000:],
+            }
         results[name + "_seconds"] = time.time() - t
         print(name, json.dumps(results[name], default=str)[:600], flush=True)
         os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
         with open(a.out, "w", encoding="utf-8") as f:
             json.dump(results, f, indent=2, default=str)
 
+    parts = a.parts.split(",")
     record("env", lambda: part_env(device))
     peak = results["env"]["peak_bf16_flops"]
-    record("parity", lambda: part_parity(device))
-    record("trainer", lambda: part_trainer(device, 20 if device == "cuda" else 6))
-    record("throughput_eager", lambda: part_throughput(device, a.preset, a.batch, a.seq, a.steps, False, peak))
+    if "parity" in parts:
+        record("parity", lambda: part_parity(device))
+    if "trainer" in parts:
+        record("trainer", lambda: part_trainer(device, 20 if device == "cuda" else 6))
+    if "compile_parity" in parts:
+        record("compile_parity", lambda: part_compile_parity(device, a.preset, min(a.batch, 8), a.seq))
+    if "throughput" not in parts:
+        return 0
+    record(
+        "throughput_eager", lambda: part_throughput(device, a.preset, a.batch, a.seq, a.steps, False, peak)
+    )
     if not a.no_compile:
-        record("throughput_compile", lambda: part_throughput(device, a.preset, a.batch, a.seq, a.steps, True, peak))
+        record(
+            "throughput_compile",
+            lambda: part_throughput(device, a.preset, a.batch, a.seq, a.steps, True, peak),
+        )
     return 0
 
 

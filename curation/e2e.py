@@ -88,7 +88,8 @@ def _tokenizer(ctx):
     a = ctx.args
     out = ctx.path("06-tokenizer")
     _command("tokenizer_training.cli", ["train", "--input", ctx.path("05-mix"), "--output", out,
-                                        "--vocab-size", str(a.vocab_size), "--seed", str(a.seed)])
+                                        "--vocab-size", str(a.vocab_size), "--seed", str(a.seed),
+                                        "--holdout-frac", str(a.holdout_frac)])
     _command("tokenizer_training.cli", ["encode", "--input", ctx.path("05-mix"), "--tokenizer", out,
                                         "--output", ctx.path("07-tokens"), "--seed", str(a.seed)])
     return None
@@ -134,6 +135,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo-scale", type=float, default=1.0, help="size of the demo corpus (1.0 = 2,500 documents)")
     p.add_argument("--vocab-size", type=int, default=65536,
                    help="tokenizer size (the demo corpus is too small for 65,536 merges: --demo uses 8,192)")
+    p.add_argument("--holdout-frac", type=float, default=None,
+                   help="documents held out of tokenizer training for validation (default 0.01; --demo: 0.05)")
     p.add_argument("--preset", default="tiny", help="model_ref preset to train")
     p.add_argument("--model-steps", type=int, default=300, help="training steps of the reference model")
     return p
@@ -149,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.demo and "--vocab-size" not in argv:
         args.vocab_size = 8192
+    if args.holdout_frac is None:
+        args.holdout_frac = 0.05 if args.demo else 0.01
     os.makedirs(args.run_dir, exist_ok=True)
     raw = args.input or []
     if args.demo:

@@ -33,8 +33,14 @@ def model_tensors(model: ReferenceLM) -> dict[str, torch.Tensor]:
     return {k: v.detach().contiguous().cpu() for k, v in sd.items()}
 
 
-def save_checkpoint(path: str, model: ReferenceLM, optimizer: torch.optim.Optimizer | None, step: int,
-                    train_config: dict | None = None, extra: dict | None = None) -> str:
+def save_checkpoint(
+    path: str,
+    model: ReferenceLM,
+    optimizer: torch.optim.Optimizer | None,
+    step: int,
+    train_config: dict | None = None,
+    extra: dict | None = None,
+) -> str:
     """Write model + optimizer + configs to `path` atomically. Returns path."""
     model = getattr(model, "_orig_mod", model)  # unwrap torch.compile
     tmp = path.rstrip("/") + ".tmp"
@@ -44,8 +50,12 @@ def save_checkpoint(path: str, model: ReferenceLM, optimizer: torch.optim.Optimi
     info = {"model": model.cfg.to_dict(), "train": train_config or {}, "step": step, **(extra or {})}
     if optimizer is not None:
         osd = optimizer.state_dict()
-        flat = {f"state.{i}.{k}": v.contiguous().cpu() for i, st in osd["state"].items() for k, v in st.items()
-                if torch.is_tensor(v)}
+        flat = {
+            f"state.{i}.{k}": v.contiguous().cpu()
+            for i, st in osd["state"].items()
+            for k, v in st.items()
+            if torch.is_tensor(v)
+        }
         save_file(flat, os.path.join(tmp, "optimizer.safetensors"))
         info["optimizer"] = osd["param_groups"]
     with open(os.path.join(tmp, "config.json"), "w", encoding="utf-8") as f:
@@ -57,7 +67,9 @@ def save_checkpoint(path: str, model: ReferenceLM, optimizer: torch.optim.Optimi
 
 def resolve(path: str) -> str:
     """A checkpoint directory, or a run directory holding one in ckpt/."""
-    if not os.path.exists(os.path.join(path, "config.json")) and os.path.exists(os.path.join(path, "ckpt", "config.json")):
+    if not os.path.exists(os.path.join(path, "config.json")) and os.path.exists(
+        os.path.join(path, "ckpt", "config.json")
+    ):
         return os.path.join(path, "ckpt")
     return path
 
@@ -92,8 +104,11 @@ def load_weights(model: ReferenceLM, file: str) -> None:
         expected.pop("lm_head.weight")
     missing = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))
-    wrong = [f"{k}: file {tuple(v.shape)} vs model {expected[k]}" for k, v in tensors.items()
-             if k in expected and tuple(v.shape) != expected[k]]
+    wrong = [
+        f"{k}: file {tuple(v.shape)} vs model {expected[k]}"
+        for k, v in tensors.items()
+        if k in expected and tuple(v.shape) != expected[k]
+    ]
     if missing or unexpected or wrong:
         raise CheckpointError(
             f"{file}: weights do not fit this model config (a checkpoint from a different config?): "

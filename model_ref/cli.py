@@ -56,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train on uint16 token shards")
     _add_dataclass_flags(p, TrainConfig)
-    p.add_argument("--model", action="append", default=[], metavar="KEY=VALUE", help="override a ModelConfig field")
+    p.add_argument(
+        "--model", action="append", default=[], metavar="KEY=VALUE", help="override a ModelConfig field"
+    )
     p.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
 
     p = sub.add_parser("eval", help="validation loss and bits per character per language")
@@ -109,8 +111,10 @@ def _run(args) -> int:
         from model_ref.train import TrainConfig, train
 
         names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model_overrides"}
-        cfg = TrainConfig(**{k: getattr(args, k) for k in names},
-                          model_overrides=dict(_parse_override(m) for m in args.model))
+        cfg = TrainConfig(
+            **{k: getattr(args, k) for k in names},
+            model_overrides=dict(_parse_override(m) for m in args.model),
+        )
         if not cfg.data:
             raise ConfigError("--data is required")
         if args.dry_run:
@@ -132,8 +136,13 @@ def _run(args) -> int:
     if args.cmd == "generate":
         from model_ref import generate as g
 
-        kw = {"max_new_tokens": args.max_new_tokens, "temperature": args.temperature, "top_p": args.top_p,
-              "seed": args.seed, "eos_id": args.eos_id}
+        kw = {
+            "max_new_tokens": args.max_new_tokens,
+            "temperature": args.temperature,
+            "top_p": args.top_p,
+            "seed": args.seed,
+            "eos_id": args.eos_id,
+        }
         if args.prompt_ids:
             try:
                 ids = [int(t) for t in args.prompt_ids.split(",") if t.strip()]

@@ -28,16 +28,58 @@ from model_ref.model import ModelConfig, ReferenceLM
 VOCAB = 65536  # fits uint16 token shards exactly (STYLE.md P11)
 
 PRESETS: dict[str, ModelConfig] = {
-    "tiny": ModelConfig(vocab_size=VOCAB, dim=128, n_layers=2, n_heads=2, n_kv_heads=1, head_dim=64,
-                        ffn_dim=384, max_seq_len=512),
-    "small": ModelConfig(vocab_size=VOCAB, dim=256, n_layers=10, n_heads=4, n_kv_heads=2, head_dim=64,
-                         ffn_dim=768, max_seq_len=1024),
-    "base": ModelConfig(vocab_size=VOCAB, dim=768, n_layers=12, n_heads=12, n_kv_heads=4, head_dim=64,
-                        ffn_dim=2048, max_seq_len=2048),
-    "7b-mqa": ModelConfig(vocab_size=VOCAB, dim=4096, n_layers=32, n_heads=32, n_kv_heads=1, head_dim=128,
-                          ffn_dim=13824, max_seq_len=4096, tie_embeddings=False),
-    "13b-gqa8": ModelConfig(vocab_size=VOCAB, dim=5120, n_layers=40, n_heads=40, n_kv_heads=8, head_dim=128,
-                            ffn_dim=16384, max_seq_len=4096, tie_embeddings=False),
+    "tiny": ModelConfig(
+        vocab_size=VOCAB,
+        dim=128,
+        n_layers=2,
+        n_heads=2,
+        n_kv_heads=1,
+        head_dim=64,
+        ffn_dim=384,
+        max_seq_len=512,
+    ),
+    "small": ModelConfig(
+        vocab_size=VOCAB,
+        dim=256,
+        n_layers=10,
+        n_heads=4,
+        n_kv_heads=2,
+        head_dim=64,
+        ffn_dim=768,
+        max_seq_len=1024,
+    ),
+    "base": ModelConfig(
+        vocab_size=VOCAB,
+        dim=768,
+        n_layers=12,
+        n_heads=12,
+        n_kv_heads=4,
+        head_dim=64,
+        ffn_dim=2048,
+        max_seq_len=2048,
+    ),
+    "7b-mqa": ModelConfig(
+        vocab_size=VOCAB,
+        dim=4096,
+        n_layers=32,
+        n_heads=32,
+        n_kv_heads=1,
+        head_dim=128,
+        ffn_dim=13824,
+        max_seq_len=4096,
+        tie_embeddings=False,
+    ),
+    "13b-gqa8": ModelConfig(
+        vocab_size=VOCAB,
+        dim=5120,
+        n_layers=40,
+        n_heads=40,
+        n_kv_heads=8,
+        head_dim=128,
+        ffn_dim=16384,
+        max_seq_len=4096,
+        tie_embeddings=False,
+    ),
 }
 
 
@@ -79,7 +121,11 @@ def size_report(cfg: ModelConfig, seq_len: int | None = None, batch_size: int = 
 
 def format_report(name: str, cfg: ModelConfig) -> str:
     r = size_report(cfg)
-    attn = "MQA" if cfg.n_kv_heads == 1 else ("MHA" if cfg.n_kv_heads == cfg.n_heads else f"GQA-{cfg.n_kv_heads}")
+    attn = (
+        "MQA"
+        if cfg.n_kv_heads == 1
+        else ("MHA" if cfg.n_kv_heads == cfg.n_heads else f"GQA-{cfg.n_kv_heads}")
+    )
     return (
         f"{name}: {cfg.n_layers} layers x {cfg.dim}, {cfg.n_heads} heads x {cfg.head_dim} ({attn}), "
         f"ffn {cfg.ffn_dim}, vocab {cfg.vocab_size:,}, tied={cfg.tie_embeddings}\n"

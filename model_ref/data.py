@@ -54,7 +54,9 @@ class Split:
 def read_meta(data_dir: str) -> dict:
     path = os.path.join(data_dir, "meta.json")
     if not os.path.exists(path):
-        raise ShardError(f"{path}: not found (expected the tokenizer stage's meta.json next to the .bin shards)")
+        raise ShardError(
+            f"{path}: not found (expected the tokenizer stage's meta.json next to the .bin shards)"
+        )
     try:
         with open(path, encoding="utf-8") as f:
             meta = json.load(f)
@@ -64,14 +66,18 @@ def read_meta(data_dir: str) -> dict:
         if key not in meta:
             raise ShardError(f"{path}: missing key {key!r}")
     if np.dtype(meta.get("dtype", "uint16")) != np.uint16 or meta.get("byteorder", "little") != "little":
-        raise ShardError(f"{path}: dtype {meta['dtype']!r} / byteorder {meta.get('byteorder')!r} unsupported "
-                         "(uint16 little-endian only)")
+        raise ShardError(
+            f"{path}: dtype {meta['dtype']!r} / byteorder {meta.get('byteorder')!r} unsupported "
+            "(uint16 little-endian only)"
+        )
     if meta.get("format", FORMAT) != FORMAT:
         raise ShardError(f"{path}: format {meta['format']!r}, expected {FORMAT!r}")
     return meta
 
 
-def open_shard(path: str, vocab_size: int, expected_tokens: int | None = None, check: bool = True) -> np.ndarray:
+def open_shard(
+    path: str, vocab_size: int, expected_tokens: int | None = None, check: bool = True
+) -> np.ndarray:
     """Memory-map one uint16 shard, checking its length and id range.
 
     Args:
@@ -90,7 +96,9 @@ def open_shard(path: str, vocab_size: int, expected_tokens: int | None = None, c
         raise ShardError(f"{path}: truncated shard ({size} bytes is not a whole number of uint16 tokens)")
     n = size // 2
     if expected_tokens is not None and n != expected_tokens:
-        raise ShardError(f"{path}: truncated or stale shard: {n} tokens on disk, meta.json says {expected_tokens}")
+        raise ShardError(
+            f"{path}: truncated or stale shard: {n} tokens on disk, meta.json says {expected_tokens}"
+        )
     if n == 0:
         raise ShardError(f"{path}: empty shard")
     arr = np.memmap(path, dtype="<u2", mode="r", shape=(n,))
@@ -100,7 +108,9 @@ def open_shard(path: str, vocab_size: int, expected_tokens: int | None = None, c
             top = int(chunk.max())
             if top >= vocab_size:
                 at = start + int(np.argmax(chunk >= vocab_size))
-                raise ShardError(f"{path}: token id {int(arr[at])} at position {at} >= vocab_size {vocab_size}")
+                raise ShardError(
+                    f"{path}: token id {int(arr[at])} at position {at} >= vocab_size {vocab_size}"
+                )
     return arr
 
 
@@ -151,15 +161,26 @@ def train_batch(split: Split, batch_size: int, seq_len: int, seed: int, step: in
 
 
 def eval_batches(split: Split, batch_size: int, seq_len: int, max_tokens: int | None = None):
-    """Consecutive windows covering the split (or its first max_tokens targets); yields (x, y)."""
+    """Consecutive windows covering every target of the split (or its first max_tokens); yields (x, y).
+
+    Full windows of seq_len come in batches; a shorter remainder comes last as its own batch of one, so a
+    small validation split (the demo's has a few hundred tokens) is scored whole.
+    """
     n = len(split.tokens) - 1  # targets
     if max_tokens is not None:
         n = min(n, max_tokens)
-    n_win = max(1, n // seq_len)
-    t = min(seq_len, n)
-    for b in range(0, n_win, batch_size):
-        rows = [np.asarray(split.tokens[i * t : i * t + t + 1], dtype=np.int64) for i in range(b, min(b + batch_size, n_win))]
-        win = torch.from_numpy(np.stack(rows))
+    full, rest = divmod(n, seq_len)
+
+    def window(start, length):
+        return np.asarray(split.tokens[start : start + length + 1], dtype=np.int64)
+
+    for b in range(0, full, batch_size):
+        win = torch.from_numpy(
+            np.stack([window(i * seq_len, seq_len) for i in range(b, min(b + batch_size, full))])
+        )
+        yield win[:, :-1], win[:, 1:]
+    if rest:
+        win = torch.from_numpy(window(full * seq_len, rest)[None])
         yield win[:, :-1], win[:, 1:]
 
 
@@ -177,12 +198,19 @@ def bits_per_char(mean_loss: float, split: Split) -> float | None:
     return mean_loss * len(split.tokens) / split.chars / math.log(2)
 
 
-def write_shards(out_dir: str, splits: dict[str, tuple[np.ndarray, int | None]], vocab_size: int,
-                 eos_id: int) -> str:
+def write_shards(
+    out_dir: str, splits: dict[str, tuple[np.ndarray, int | None]], vocab_size: int, eos_id: int
+) -> str:
     """Write `name -> (ids, chars)` as uint16 shards + meta.json in this module's format (tests, synthetic data)."""
     os.makedirs(out_dir, exist_ok=True)
-    meta = {"format": FORMAT, "vocab_size": vocab_size, "eos_id": eos_id, "dtype": "uint16",
-            "byteorder": "little", "splits": {}}
+    meta = {
+        "format": FORMAT,
+        "vocab_size": vocab_size,
+        "eos_id": eos_id,
+        "dtype": "uint16",
+        "byteorder": "little",
+        "splits": {},
+    }
     for name, (ids, chars) in splits.items():
         ids = np.asarray(ids)
         if ids.size and (ids.min() < 0 or ids.max() >= min(vocab_size, 65536)):
@@ -194,8 +222,14 @@ def write_shards(out_dir: str, splits: dict[str, tuple[np.ndarray, int | None]],
     return out_dir
 
 
-def synthetic_tokens(n_tokens: int, vocab_size: int = 512, seed: int = 0, branching: int = 4,
-                     doc_len: int = 200, eos_id: int = 0) -> np.ndarray:
+def synthetic_tokens(
+    n_tokens: int,
+    vocab_size: int = 512,
+    seed: int = 0,
+    branching: int = 4,
+    doc_len: int = 200,
+    eos_id: int = 0,
+) -> np.ndarray:
     """A packed stream with known structure, for tests and benchmarks without a tokenizer.
 
     A fixed random first-order Markov chain over ids 1..vocab_size-1: each token has `branching` successors

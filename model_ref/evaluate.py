@@ -20,8 +20,14 @@ from model_ref.model import ReferenceLM
 
 
 @torch.no_grad()
-def evaluate(model: ReferenceLM, data: TokenData, seq_len: int, batch_size: int = 16,
-             max_tokens: int | None = 65536, device: str = "cpu") -> dict[str, dict]:
+def evaluate(
+    model: ReferenceLM,
+    data: TokenData,
+    seq_len: int,
+    batch_size: int = 16,
+    max_tokens: int | None = 65536,
+    device: str = "cpu",
+) -> dict[str, dict]:
     """Per validation language: {"loss", "bpc", "ppl", "tokens", "unigram_entropy"}.
 
     Args:
@@ -33,7 +39,11 @@ def evaluate(model: ReferenceLM, data: TokenData, seq_len: int, batch_size: int 
         device: where the model lives.
     """
     model.eval()
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else contextlib.nullcontext()
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16)
+        if device.startswith("cuda")
+        else contextlib.nullcontext()
+    )
     out = {}
     for lang, split in data.val.items():
         total, n = 0.0, 0
@@ -43,8 +53,13 @@ def evaluate(model: ReferenceLM, data: TokenData, seq_len: int, batch_size: int 
             total += loss.item() * y.numel()
             n += y.numel()
         mean = total / n
-        out[lang] = {"loss": mean, "bpc": bits_per_char(mean, split), "ppl": math.exp(min(mean, 50.0)),
-                     "tokens": n, "unigram_entropy": unigram_entropy(split.tokens, data.vocab_size)}
+        out[lang] = {
+            "loss": mean,
+            "bpc": bits_per_char(mean, split),
+            "ppl": math.exp(min(mean, 50.0)),
+            "tokens": n,
+            "unigram_entropy": unigram_entropy(split.tokens, data.vocab_size),
+        }
     return out
 
 
@@ -52,6 +67,8 @@ def format_results(results: dict[str, dict]) -> str:
     lines = [f"{'lang':<10} {'loss':>8} {'bpc':>8} {'ppl':>10} {'unigram H':>10} {'tokens':>10}"]
     for lang, r in results.items():
         bpc = f"{r['bpc']:.4f}" if r["bpc"] is not None else "-"
-        lines.append(f"{lang:<10} {r['loss']:>8.4f} {bpc:>8} {r['ppl']:>10.2f} {r['unigram_entropy']:>10.4f} "
-                     f"{r['tokens']:>10,}")
+        lines.append(
+            f"{lang:<10} {r['loss']:>8.4f} {bpc:>8} {r['ppl']:>10.2f} {r['unigram_entropy']:>10.4f} "
+            f"{r['tokens']:>10,}"
+        )
     return "\n".join(lines)

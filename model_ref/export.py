@@ -20,8 +20,15 @@ from safetensors.torch import save_file
 from curation.errors import ConfigError
 from model_ref.checkpoint import load_model, model_tensors
 
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
-                   "tokenizer.model", "vocab.json", "merges.txt")
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "tokenizer.model",
+    "vocab.json",
+    "merges.txt",
+)
 
 
 def hf_config(cfg, bos_id: int | None, eos_id: int | None, dtype: str, pad_id: int | None = None) -> dict:
@@ -67,8 +74,14 @@ def _special_ids(info: dict) -> tuple[int | None, int | None, int | None]:
     return None, None, None
 
 
-def export_hf(ckpt: str, out: str, tokenizer_dir: str | None = None, dtype: str = "float32",
-              eos_id: int | None = None, bos_id: int | None = None) -> str:
+def export_hf(
+    ckpt: str,
+    out: str,
+    tokenizer_dir: str | None = None,
+    dtype: str = "float32",
+    eos_id: int | None = None,
+    bos_id: int | None = None,
+) -> str:
     """Write a Hugging Face Llama directory for checkpoint `ckpt`. Returns out."""
     if dtype not in ("float32", "bfloat16", "float16"):
         raise ConfigError(f"--dtype must be float32, bfloat16 or float16, got {dtype!r}")
@@ -84,8 +97,15 @@ def export_hf(ckpt: str, out: str, tokenizer_dir: str | None = None, dtype: str 
     save_file(tensors, os.path.join(out, "model.safetensors"), metadata={"format": "pt"})
     with open(os.path.join(out, "config.json"), "w", encoding="utf-8") as f:
         json.dump(hf_config(model.cfg, bos_id, eos_id, dtype, pad_id), f, indent=2)
-    gen = {"bos_token_id": bos_id, "eos_token_id": eos_id, "pad_token_id": pad_id, "do_sample": True, "temperature": 0.8, "top_p": 0.95,
-           "max_length": model.cfg.max_seq_len}
+    gen = {
+        "bos_token_id": bos_id,
+        "eos_token_id": eos_id,
+        "pad_token_id": pad_id,
+        "do_sample": True,
+        "temperature": 0.8,
+        "top_p": 0.95,
+        "max_length": model.cfg.max_seq_len,
+    }
     with open(os.path.join(out, "generation_config.json"), "w", encoding="utf-8") as f:
         json.dump({k: v for k, v in gen.items() if v is not None}, f, indent=2)
 
@@ -97,8 +117,12 @@ def export_hf(ckpt: str, out: str, tokenizer_dir: str | None = None, dtype: str 
             shutil.copy2(os.path.join(tokenizer_dir, name), os.path.join(out, name))
         if "tokenizer_config.json" not in copied:
             with open(os.path.join(out, "tokenizer_config.json"), "w", encoding="utf-8") as f:
-                json.dump(_tokenizer_config(os.path.join(out, "tokenizer.json"), bos_id, eos_id, model.cfg), f,
-                          indent=2, ensure_ascii=False)
+                json.dump(
+                    _tokenizer_config(os.path.join(out, "tokenizer.json"), bos_id, eos_id, model.cfg),
+                    f,
+                    indent=2,
+                    ensure_ascii=False,
+                )
     return out
 
 
@@ -106,8 +130,11 @@ def _tokenizer_config(tokenizer_json: str, bos_id, eos_id, cfg) -> dict:
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(tokenizer_json)
-    conf = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": cfg.max_seq_len,
-            "clean_up_tokenization_spaces": False}
+    conf = {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "model_max_length": cfg.max_seq_len,
+        "clean_up_tokenization_spaces": False,
+    }
     if eos_id is not None and tok.id_to_token(eos_id) is not None:
         conf["eos_token"] = tok.id_to_token(eos_id)
     if bos_id is not None and tok.id_to_token(bos_id) is not None:

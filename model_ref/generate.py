@@ -26,8 +26,16 @@ def load_tokenizer(tokenizer_dir: str):
     return Tokenizer.from_file(path)
 
 
-def generate_ids(ckpt: str, prompt_ids: list[int], max_new_tokens: int = 50, temperature: float = 0.8,
-                 top_p: float = 0.95, seed: int = 0, eos_id: int | None = None, device: str = "cpu") -> list[int]:
+def generate_ids(
+    ckpt: str,
+    prompt_ids: list[int],
+    max_new_tokens: int = 50,
+    temperature: float = 0.8,
+    top_p: float = 0.95,
+    seed: int = 0,
+    eos_id: int | None = None,
+    device: str = "cpu",
+) -> list[int]:
     """Token ids of the prompt followed by the continuation (stops at eos_id)."""
     model, info = load_model(ckpt, device)
     if not prompt_ids:
@@ -37,7 +45,9 @@ def generate_ids(ckpt: str, prompt_ids: list[int], max_new_tokens: int = 50, tem
         raise ConfigError(f"prompt ids {bad[:5]} outside the model vocabulary ({model.cfg.vocab_size})")
     gen = torch.Generator(device=device).manual_seed(seed)
     idx = torch.tensor([prompt_ids], dtype=torch.long, device=device)
-    out = model.generate(idx, max_new_tokens, temperature=temperature, top_p=top_p, eos_id=eos_id, generator=gen)
+    out = model.generate(
+        idx, max_new_tokens, temperature=temperature, top_p=top_p, eos_id=eos_id, generator=gen
+    )
     return out[0].tolist()
 
 
@@ -46,4 +56,4 @@ def generate_text(ckpt: str, tokenizer_dir: str, prompt: str, **kwargs) -> str:
     tok = load_tokenizer(tokenizer_dir)
     ids = tok.encode(prompt, add_special_tokens=False).ids
     out = generate_ids(ckpt, ids, **kwargs)
-    return tok.decode(out[len(ids):])
+    return tok.decode(out[len(ids) :])

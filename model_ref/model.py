@@ -87,7 +87,9 @@ class RMSNorm(nn.Module):
 
 def rope_table(cfg: ModelConfig, device=None) -> tuple[torch.Tensor, torch.Tensor]:
     """cos, sin of shape (max_seq_len, head_dim) in the HF layout: frequencies repeated for both halves."""
-    inv_freq = 1.0 / (cfg.rope_theta ** (torch.arange(0, cfg.head_dim, 2, device=device).float() / cfg.head_dim))
+    inv_freq = 1.0 / (
+        cfg.rope_theta ** (torch.arange(0, cfg.head_dim, 2, device=device).float() / cfg.head_dim)
+    )
     t = torch.arange(cfg.max_seq_len, device=device).float()
     freqs = torch.outer(t, inv_freq)  # (T, hd/2)
     emb = torch.cat([freqs, freqs], dim=-1)  # (T, hd)
@@ -136,7 +138,10 @@ class Attention(nn.Module):
         q = q.view(B, T, self.nh, self.hd).transpose(1, 2)  # (B, nh, T, hd)
         k = k.view(B, T, self.nkv, self.hd).transpose(1, 2)  # (B, nkv, T, hd)
         v = v.view(B, T, self.nkv, self.hd).transpose(1, 2)
-        cos, sin = cos.to(q.dtype), sin.to(q.dtype)  # as HF: RoPE in the activation dtype (bf16 under autocast)
+        cos, sin = (
+            cos.to(q.dtype),
+            sin.to(q.dtype),
+        )  # as HF: RoPE in the activation dtype (bf16 under autocast)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if cache is not None:
             k, v = cache.update(self.layer, pos, k, v)  # (B, nkv, pos + T, hd)
@@ -145,7 +150,9 @@ class Attention(nn.Module):
             mask = torch.ones(T, pos + T, dtype=torch.bool, device=x.device).tril(diagonal=pos)
             causal = False
         # enable_gqa lets SDPA broadcast the nkv heads instead of materialising repeat_kv copies.
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal, enable_gqa=self.nkv != self.nh)
+        y = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=mask, is_causal=causal, enable_gqa=self.nkv != self.nh
+        )
         return self.o_proj(y.transpose(1, 2).reshape(B, T, self.nh * self.hd))
 
 
@@ -179,9 +186,9 @@ class ChunkedHeadLoss(torch.autograd.Function):
 
     The (B*T, V) logits (512 MB at 2,048 tokens x 65,536 vocab in fp32) never exist at once: each chunk's
     logits turn into softmax - onehot in place and go straight into grad_x and grad_w. Same FLOPs as the
-    plain head + F.cross_entropy, far less memory traffic and no huge allocations; on the shared CPU this is
-    most of model_ref's training-speed edge over transformers (bench/model_bench.py). Gradients are
-    computed in forward, so it is used only when training (grad enabled, targets given).
+    plain head + F.cross_entropy, but the peak memory no longer grows with B * T * V and no 512 MB buffers
+    are allocated and zeroed every step. Gradients are computed in forward, so it is used only when
+    training on CPU (grad enabled, targets given); on GPU the plain path runs under bf16 autocast.
     """
 
     CHUNK = 256
@@ -201,7 +208,8 @@ class ChunkedHeadLoss(torch.autograd.Function):
             loss += ((lse - logits.gather(1, ts[:, None]).squeeze(1)) * ks).sum()
             probs = logits.sub_(lse[:, None]).exp_()  # softmax, in place
             probs[torch.arange(len(ts), device=x.device), ts] -= 1.0  # d loss / d logits = softmax - onehot
-            probs *= ks[:, None]
+            if not bool(ks.all()):
+                probs *= ks[:, None]
             probs = probs.to(x.dtype)
             grad_x[rows] = probs @ w
             grad_w.addmm_(probs.t(), xs)
@@ -272,7 +280,9 @@ class ReferenceLM(nn.Module):
         x = self.model.norm(x)
         if targets is not None and torch.is_grad_enabled() and x.device.type == "cpu":
             # CPU training: the head + loss chunk by chunk (ChunkedHeadLoss); the logits are not returned.
-            return None, ChunkedHeadLoss.apply(x.reshape(B * T, -1), self.lm_head.weight, targets.reshape(B * T))
+            return None, ChunkedHeadLoss.apply(
+                x.reshape(B * T, -1), self.lm_head.weight, targets.reshape(B * T)
+            )
         logits = self.lm_head(x)  # (B, T, V)
         if targets is None:
             return logits, None
@@ -289,8 +299,15 @@ class ReferenceLM(nn.Module):
         return 6 * n + 12 * c.n_layers * c.n_heads * c.head_dim * seq_len
 
     @torch.no_grad()
-    def generate(self, idx, max_new_tokens: int, temperature: float = 1.0, top_p: float = 1.0,
-                 eos_id: int | None = None, generator: torch.Generator | None = None):
+    def generate(
+        self,
+        idx,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_p: float = 1.0,
+        eos_id: int | None = None,
+        generator: torch.Generator | None = None,
+    ):
         """Extend idx (B, T) by up to max_new_tokens; temperature 0 = greedy. Uses a KV cache.
 
         Args:

@@ -39,13 +39,15 @@ class TrainConfig:
 
     data: str = field(default="", metadata={"help": "directory with meta.json and the uint16 .bin shards"})
     out: str = field(default="runs/model", metadata={"help": "run directory (ckpt/, metrics.jsonl)"})
-    preset: str = field(default="tiny", metadata={"help": "model preset: tiny | small | base (see config.py)"})
+    preset: str = field(
+        default="tiny", metadata={"help": "model preset: tiny | small | base (see config.py)"}
+    )
     seq_len: int = field(default=256, metadata={"help": "tokens per training window"})
     batch_size: int = field(default=16, metadata={"help": "windows per micro-batch"})
     grad_accum: int = field(default=1, metadata={"help": "micro-batches per optimizer step"})
     max_steps: int = field(default=1000, metadata={"help": "optimizer steps (sets the cosine schedule)"})
-    lr: float = field(default=3e-3, metadata={"help": "peak learning rate"})
-    min_lr: float = field(default=3e-4, metadata={"help": "final learning rate (Chinchilla: lr / 10)"})
+    lr: float = field(default=0.0, metadata={"help": "peak learning rate (0: the preset's, see PRESET_LR)"})
+    min_lr: float = field(default=0.0, metadata={"help": "final learning rate (0: lr / 10, as Chinchilla)"})
     warmup_steps: int = field(default=50, metadata={"help": "linear warmup steps"})
     weight_decay: float = field(default=0.1, metadata={"help": "AdamW decay on matrices (Llama: 0.1)"})
     beta1: float = 0.9
@@ -65,12 +67,19 @@ class TrainConfig:
     model_overrides: dict = field(default_factory=dict, metadata={"help": "ModelConfig fields to replace"})
 
 
+# Peak learning rates: smaller models take larger steps (GPT-3 table 2.1: 6e-4 at 125M; tiny/small tuned on
+# the synthetic and demo data in a few short runs).
+PRESET_LR = {"tiny": 3e-3, "small": 1.5e-3, "base": 6e-4}
+
+
 def lr_at(step: int, cfg: TrainConfig) -> float:
     """Linear warmup over warmup_steps, then cosine from lr to min_lr at max_steps (step is 0-based)."""
+    peak = cfg.lr or PRESET_LR.get(cfg.preset, 3e-4)
+    low = cfg.min_lr or peak / 10
     if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
+        return peak * (step + 1) / cfg.warmup_steps
     frac = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps))
-    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * frac)) * (cfg.lr - cfg.min_lr)
+    return low + 0.5 * (1 + math.cos(math.pi * frac)) * (peak - low)
 
 
 def make_optimizer(model: ReferenceLM, cfg: TrainConfig, device: str) -> torch.optim.AdamW:
@@ -78,7 +87,7 @@ def make_optimizer(model: ReferenceLM, cfg: TrainConfig, device: str) -> torch.o
     no_decay = [p for p in model.parameters() if p.dim() < 2]  # RMSNorm gains
     groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     # fused=True: one kernel over all parameters instead of ~10 passes over memory; CPU and CUDA both have it.
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), fused=True)
+    return torch.optim.AdamW(groups, lr=lr_at(0, cfg), betas=(cfg.beta1, cfg.beta2), fused=True)
 
 
 def setup_device(cfg: TrainConfig) -> str:
@@ -138,8 +147,10 @@ def train(cfg: TrainConfig) -> dict:
     if cfg.resume:
         info = read_info(ckpt_dir)
         if info["model"] != mcfg:
-            raise CheckpointError(f"{os.path.join(ckpt_dir, 'config.json')}: checkpoint model config "
-                                  f"{info['model']} differs from this run's {mcfg}")
+            raise CheckpointError(
+                f"{os.path.join(ckpt_dir, 'config.json')}: checkpoint model config "
+                f"{info['model']} differs from this run's {mcfg}"
+            )
         load_weights(model, os.path.join(ckpt_dir, "model.safetensors"))
         load_optimizer(optimizer, ckpt_dir, info)
         step = int(info["step"])
@@ -178,8 +189,13 @@ def train(cfg: TrainConfig) -> dict:
         tokens += cfg.batch_size * cfg.seq_len * cfg.grad_accum
         last_loss = loss_sum / cfg.grad_accum
         if step % cfg.log_interval == 0 or step == end:
-            rec = {"step": step, "loss": last_loss, "lr": lr, "grad_norm": float(grad_norm),
-                   "tokens_per_s": tokens / max(time.time() - t0, 1e-9)}
+            rec = {
+                "step": step,
+                "loss": last_loss,
+                "lr": lr,
+                "grad_norm": float(grad_norm),
+                "tokens_per_s": tokens / max(time.time() - t0, 1e-9),
+            }
             metrics.write(json.dumps(rec) + "\n")
             metrics.flush()
         if bar is not None:
@@ -196,5 +212,10 @@ def train(cfg: TrainConfig) -> dict:
     if bar is not None:
         bar.close()
     metrics.close()
-    return {"step": step, "last_loss": last_loss, "eval": results, "ckpt": ckpt_dir,
-            "tokens_per_s": tokens / max(time.time() - t0, 1e-9)}
+    return {
+        "step": step,
+        "last_loss": last_loss,
+        "eval": results,
+        "ckpt": ckpt_dir,
+        "tokens_per_s": tokens / max(time.time() - t0, 1e-9),
+    }

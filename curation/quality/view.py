@@ -36,11 +36,6 @@ class TextView:
     truncated: bool = False
     cache: dict = field(default_factory=dict)
 
-    @property
-    def word_units(self) -> bool:
-        """True when n-grams are over words (en, other), False for characters (zh, bilingual)."""
-        return self.lang not in ("zh", "bilingual")
-
 
 def make_view(text: str, lang: str | None, max_chars: int = MAX_CHARS) -> TextView:
     """Build the view of one document (cut to `max_chars` for the costly features)."""

@@ -85,8 +85,10 @@ class LanguageRouter:
 
     def __post_init__(self):
         self._model = None
+        # Checked here (before any work starts) but resolved again where the model loads: on a remote
+        # worker the wheel lives at another path, so None travels as None.
         if self.model_path is None:
-            self.model_path = default_lid_path()
+            default_lid_path()
         elif not os.path.exists(self.model_path):
             raise ConfigError(f"--lid-model not found: {self.model_path}")
 
@@ -98,7 +100,7 @@ class LanguageRouter:
     @property
     def model(self):
         if self._model is None:
-            self._model = load_fasttext(self.model_path)
+            self._model = load_fasttext(self.model_path or default_lid_path())
         return self._model
 
     def predict(self, text: str) -> tuple[str, float]:

@@ -26,9 +26,21 @@ def token_dir(tmp_path_factory):
 
 
 def small_train_config(data: str, out: str, **kw) -> TrainConfig:
-    base = dict(data=data, out=out, preset="tiny", seq_len=32, batch_size=4, max_steps=8, warmup_steps=2,
-                eval_interval=1000, eval_tokens=512, log_interval=1, ckpt_interval=1000, progress=False,
-                threads=1)
+    base = dict(
+        data=data,
+        out=out,
+        preset="tiny",
+        seq_len=32,
+        batch_size=4,
+        max_steps=8,
+        warmup_steps=2,
+        eval_interval=1000,
+        eval_tokens=512,
+        log_interval=1,
+        ckpt_interval=1000,
+        progress=False,
+        threads=1,
+    )
     base.update(kw)
     return TrainConfig(**base)
 

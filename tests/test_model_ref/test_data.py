@@ -22,8 +22,12 @@ from model_ref.data import (
 
 
 def _write(tmp_path, ids, vocab=100):
-    return write_shards(str(tmp_path), {"train": (np.asarray(ids), 300), "val_zh": (np.arange(50) % vocab, 80)},
-                        vocab, eos_id=0)
+    return write_shards(
+        str(tmp_path),
+        {"train": (np.asarray(ids), 300), "val_zh": (np.arange(50) % vocab, 80)},
+        vocab,
+        eos_id=0,
+    )
 
 
 def test_reads_meta_and_splits(tmp_path):
@@ -60,7 +64,9 @@ def test_truncated_shard_shorter_than_meta(tmp_path):
     _write(tmp_path, np.arange(200) % 100)
     with open(tmp_path / "train.bin", "r+b") as f:
         f.truncate(300)
-    with pytest.raises(ShardError, match=r"train\.bin: truncated or stale shard: 150 tokens on disk, meta.json says 200"):
+    with pytest.raises(
+        ShardError, match=r"train\.bin: truncated or stale shard: 150 tokens on disk, meta.json says 200"
+    ):
         TokenData(str(tmp_path))
 
 
@@ -78,7 +84,7 @@ def test_bad_dtype_in_meta(tmp_path):
     meta = json.loads((tmp_path / "meta.json").read_text())
     meta["dtype"] = "uint32"
     (tmp_path / "meta.json").write_text(json.dumps(meta))
-    with pytest.raises(ShardError, match="uint16 only"):
+    with pytest.raises(ShardError, match=r"meta\.json: dtype .uint32. .*unsupported \(uint16 little-endian only\)"):
         TokenData(str(tmp_path))
 
 
@@ -94,9 +100,10 @@ def test_train_batches_deterministic_and_shifted(tmp_path):
 
 def test_eval_batches_cover_consecutive_windows(tmp_path):
     data = TokenData(_write(tmp_path, np.arange(200) % 100))
-    xs = [x for x, _ in eval_batches(data.val["zh"], batch_size=2, seq_len=10)]
-    flat = np.concatenate([x.numpy().ravel() for x in xs])
-    assert flat.tolist() == list(range(40))  # 49 targets -> 4 windows of 10
+    batches = list(eval_batches(data.val["zh"], batch_size=3, seq_len=10))
+    assert [tuple(x.shape) for x, _ in batches] == [(3, 10), (1, 10), (1, 9)]  # 49 targets: 4 x 10 + 9
+    flat = np.concatenate([y.numpy().ravel() for _, y in batches])
+    assert flat.tolist() == list(range(1, 50))  # every target scored once
 
 
 def test_bits_per_char_and_unigram_entropy(tmp_path):

@@ -12,18 +12,37 @@ from model_ref.model import KVCache, ModelConfig, ReferenceLM, sample_next
 def hf_llama(cfg: ModelConfig):
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    hc = LlamaConfig(vocab_size=cfg.vocab_size, hidden_size=cfg.dim, intermediate_size=cfg.ffn_dim,
-                     num_hidden_layers=cfg.n_layers, num_attention_heads=cfg.n_heads,
-                     num_key_value_heads=cfg.n_kv_heads, head_dim=cfg.head_dim, rms_norm_eps=cfg.norm_eps,
-                     max_position_embeddings=cfg.max_seq_len, rope_theta=cfg.rope_theta,
-                     tie_word_embeddings=cfg.tie_embeddings)
+    hc = LlamaConfig(
+        vocab_size=cfg.vocab_size,
+        hidden_size=cfg.dim,
+        intermediate_size=cfg.ffn_dim,
+        num_hidden_layers=cfg.n_layers,
+        num_attention_heads=cfg.n_heads,
+        num_key_value_heads=cfg.n_kv_heads,
+        head_dim=cfg.head_dim,
+        rms_norm_eps=cfg.norm_eps,
+        max_position_embeddings=cfg.max_seq_len,
+        rope_theta=cfg.rope_theta,
+        tie_word_embeddings=cfg.tie_embeddings,
+    )
     return LlamaForCausalLM(hc).eval()
 
 
-@pytest.mark.parametrize("n_kv,tied", [(1, True), (2, False), (4, True)], ids=["mqa-tied", "gqa2-untied", "mha"])
+@pytest.mark.parametrize(
+    "n_kv,tied", [(1, True), (2, False), (4, True)], ids=["mqa-tied", "gqa2-untied", "mha"]
+)
 def test_same_names_and_logits_as_transformers_llama(n_kv, tied):
-    cfg = ModelConfig(vocab_size=300, dim=96, n_layers=2, n_heads=4, n_kv_heads=n_kv, head_dim=32, ffn_dim=160,
-                      max_seq_len=128, tie_embeddings=tied)
+    cfg = ModelConfig(
+        vocab_size=300,
+        dim=96,
+        n_layers=2,
+        n_heads=4,
+        n_kv_heads=n_kv,
+        head_dim=32,
+        ffn_dim=160,
+        max_seq_len=128,
+        tie_embeddings=tied,
+    )
     torch.manual_seed(0)
     ours = ReferenceLM(cfg).eval()
     hf = hf_llama(cfg)

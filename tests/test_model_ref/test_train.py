@@ -49,6 +49,10 @@ def test_lr_schedule_warmup_then_cosine():
     assert lr_at(9, cfg) == pytest.approx(1.0)
     assert lr_at(60, cfg) == pytest.approx(0.55)
     assert lr_at(110, cfg) == pytest.approx(0.1)
+    base = TrainConfig(
+        preset="base", warmup_steps=0, max_steps=100
+    )  # lr 0 -> the preset's, min_lr -> lr / 10
+    assert lr_at(0, base) == pytest.approx(6e-4) and lr_at(100, base) == pytest.approx(6e-5)
 
 
 def test_resume_with_a_different_config_names_the_checkpoint(token_dir, tiny_ckpt, tmp_path, train_cfg):
@@ -65,7 +69,9 @@ def test_weights_from_a_different_config_name_the_file(tiny_ckpt, tmp_path):
     info = json.loads((ck / "config.json").read_text())
     info["model"]["ffn_dim"] = 200
     (ck / "config.json").write_text(json.dumps(info))
-    with pytest.raises(CheckpointError, match=r"model\.safetensors: weights do not fit this model config.*mlp"):
+    with pytest.raises(
+        CheckpointError, match=r"model\.safetensors: weights do not fit this model config.*mlp"
+    ):
         load_model(str(ck))
 
 
@@ -89,10 +95,23 @@ def test_missing_checkpoint(tmp_path):
 @pytest.mark.slow
 def test_tiny_learns_well_below_unigram_entropy(token_dir, tmp_path, train_cfg):
     """~30-60 s: the synthetic chain's conditional entropy is ~1.3 nats vs a unigram entropy of ~6."""
-    cfg = train_cfg(token_dir, str(tmp_path / "conv"), seq_len=64, batch_size=16, max_steps=120,
-                             warmup_steps=10, lr=3e-3, eval_interval=120, eval_tokens=2048)
+    cfg = train_cfg(
+        token_dir,
+        str(tmp_path / "conv"),
+        seq_len=64,
+        batch_size=16,
+        max_steps=120,
+        warmup_steps=10,
+        lr=3e-3,
+        eval_interval=120,
+        eval_tokens=2048,
+    )
     result = train(cfg)
     data = TokenData(token_dir)
     h = unigram_entropy(data.val["zh"].tokens, data.vocab_size)
     for lang, r in result["eval"].items():
-        assert r["loss"] < h - 2.5, (lang, r["loss"], h)  # margin: learned the bigram structure, not just counts
+        assert r["loss"] < h - 2.5, (
+            lang,
+            r["loss"],
+            h,
+        )  # margin: learned the bigram structure, not just counts

@@ -8,7 +8,12 @@ import random
 
 import pytest
 
-from curation.quality.fasttext_tagger import DEFAULT_MODEL, FastTextQualityTagger, fasttext_input
+from curation.quality.fasttext_tagger import (
+    DEFAULT_MODEL,
+    FastTextQualityTagger,
+    fasttext_input,
+    resolve_model_path,
+)
 from curation.testing import write_jsonl
 from curation.train_cli import main
 
@@ -23,7 +28,7 @@ def test_fasttext_input_splits_han():
 
 
 def test_shipped_model_is_small_and_loads():
-    assert os.path.getsize(DEFAULT_MODEL) < 2_000_000
+    assert os.path.getsize(resolve_model_path(DEFAULT_MODEL)) < 2_000_000
     tagger = FastTextQualityTagger("default", DEFAULT_MODEL)
     assert tagger.score("加微信领红包★免费领取★点击进入官网★日赚千元★代开发票★百家乐真人在线") < 0.5
     assert 0.0 <= tagger.score("今天天气很好。") <= 1.0
@@ -61,7 +66,9 @@ def test_train_quality_cli(tmp_path):
     assert rc == 0 and out.exists() and out.stat().st_size < 200_000
     tagger = FastTextQualityTagger("mine", str(out))
     assert tagger.attribute == "quality/fasttext_mine_v1"
-    assert tagger.score(GOOD[0]) > tagger.score(BAD[0])
+    held_good = _corpus(_EN.split(), 20, 7, " ")
+    held_bad = _corpus(_AD.split(), 20, 8, " ")
+    assert sum(map(tagger.score, held_good)) > sum(map(tagger.score, held_bad))
 
 
 def test_train_langid_cli(tmp_path):

@@ -76,6 +76,15 @@ def test_config_file_and_bad_config(tmp_path):
         quality.run(["--input", path, "--output", str(tmp_path / "o3"), "--quality-model", "x=/no/model.ftz"])
 
 
+def test_shipped_rules_file_is_a_config(tmp_path):
+    from curation.quality.select import DEFAULT_RULES
+
+    path = write_jsonl(str(tmp_path / "in.jsonl"), RECORDS)
+    stats = quality.run(["--input", path, "--output", str(tmp_path / "o"), "--config", DEFAULT_RULES,
+                         "--quality-model", "none"])
+    assert stats["kept"] == 4 and stats["rejected"]["by_reason"]["dup_lines"] == 1
+
+
 @pytest.mark.slow
 def test_demo_corpus(demo_corpus, tmp_path):
     """Every planted low-quality document is rejected; clean documents are kept and routed right."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import time
 
+import numpy as np
 import pytest
 
 from curation.quality.registry import list_taggers, register_tagger, run_taggers
+from curation.quality.rules_repetition import ngram_stats
 from curation.quality.view import make_view
 from curation.testing import make_doc
 from tests.test_quality.conftest import verdict
@@ -97,6 +100,36 @@ def test_zh_ngrams_are_characters():
     view = make_view("我爱北京天安门。" * 20, "zh")
     attrs = run_taggers(["repetition_v1"], view)
     assert attrs["quality/dup_ngram_5_v1"] > 0.8 and attrs["quality/top_ngram_2_v1"] > 0.1
+
+
+def _brute_force(codes, lengths, top_ns=(2, 3, 4), dup_ns=(5, 10, 13)):
+    cum, total, out = np.concatenate(([0], np.cumsum(lengths))), int(lengths.sum()), {}
+    for n in top_ns:
+        grams: dict = {}
+        for i in range(len(codes) - n + 1):
+            grams.setdefault(tuple(codes[i:i + n]), []).append(i)
+        best = max(grams.values(), key=len)
+        out[f"top_ngram_{n}"] = len(best) * (cum[best[0] + n] - cum[best[0]]) / total if len(best) > 1 else 0.0
+    for n in dup_ns:
+        seen, covered = set(), np.zeros(len(codes), dtype=bool)
+        for i in range(len(codes) - n + 1):
+            gram = tuple(codes[i:i + n])
+            if gram in seen:
+                covered[i:i + n] = True
+            seen.add(gram)
+        out[f"dup_ngram_{n}"] = lengths[covered].sum() / total
+    return out
+
+
+@pytest.mark.parametrize("seed, alphabet", [(0, "ab"), (1, "abc"), (2, "abcdefgh"), (3, "我们的"), (4, "abcdefghijklmnop")],
+                         ids=["binary", "ternary", "eight", "han", "sixteen"])
+def test_ngram_stats_match_brute_force(seed, alphabet):
+    rng = random.Random(seed)
+    text = "".join(rng.choice(alphabet) for _ in range(rng.randint(100, 400)))
+    codes = np.array([ord(c) for c in text], dtype=np.uint64)
+    lengths = np.ones(len(codes), dtype=np.int64)
+    got = ngram_stats(codes, lengths, dup_ns=(5, 10, 13))
+    assert got == pytest.approx(_brute_force(codes, lengths))
 
 
 def test_short_docs_skip_ngrams():
