@@ -40,7 +40,8 @@ from curation.text.normalize import normalize_text  # noqa: E402
 ZH_HEADERS = ["【新华社北京电】", "本文来源：人民网 责任编辑：王磊\n", "转载请注明出处。\n", "原标题："]
 ZH_FOOTERS = ["\n（完）", "\n更多精彩内容，请关注我们的微信公众号。", "\n声明：本文仅代表作者观点。", "\n责任编辑：李明"]
 EN_HEADERS = ["BREAKING: ", "From our correspondent.\n", "Reuters - ", "UPDATE 1-"]
-EN_FOOTERS = ["\nReuters", "\nAll rights reserved.", "\nClick here to subscribe to our newsletter.", "\n(Editing by John Smith)"]
+EN_FOOTERS = ["\nReuters", "\nAll rights reserved.", "\nClick here to subscribe to our newsletter.",
+              "\n(Editing by John Smith)"]
 WIDTH = str.maketrans({",": "，", "!": "！", "?": "？", ":": "：", ";": "；", "(": "（", ")": "）"})
 _SENT = re.compile(r"(?<=[。！？.!?])\s*")
 
@@ -67,7 +68,8 @@ def pool(lang: str, min_chars: int, max_chars: int) -> list[dict]:
     for path in sorted(glob.glob(os.path.join(corpus_path(lang), "*.jsonl.gz"))):
         for r in read_jsonl(path):
             if min_chars <= len(r["text"]) <= max_chars:
-                out.append({"id": r["id"], "text": r["text"], "lang": lang, "source": os.path.basename(path)[:-9]})
+                source = os.path.basename(path)[: -len(".jsonl.gz")]
+                out.append({"id": r["id"], "text": r["text"], "lang": lang, "source": source})
     return out
 
 
@@ -161,7 +163,8 @@ def labelled_set(out_dir: str, n_zh: int, n_en: int, seed: int = 0) -> dict:
                 edits[vid] = name
             if rng.random() < 0.25:  # hard negative: shares half its text with this base doc
                 other = bases[(j + 7) % len(bases)]["text"]
-                neg = b["text"][: len(b["text"]) // 2] + ("" if lang == "zh" else " ") + other[len(other) // 2:]
+                sep = "" if lang == "zh" else " "
+                neg = b["text"][: len(b["text"]) // 2] + sep + other[len(other) // 2:]
                 # A donor that repeats itself (spam) can make "half" of it almost all of it: such a
                 # negative is a real near-duplicate, so it is skipped and counted, not mislabelled.
                 if max(_jaccard(neg, b["text"]), _jaccard(neg, other)) >= 0.5:
@@ -173,7 +176,8 @@ def labelled_set(out_dir: str, n_zh: int, n_en: int, seed: int = 0) -> dict:
     path = write_jsonl(os.path.join(out_dir, "labelled", "docs.jsonl.gz"), docs_out)
     with open(os.path.join(out_dir, "labelled", "labels.json"), "w") as f:
         json.dump({"labels": labels, "edits": edits}, f)
-    return {"path": path, "labels": labels, "edits": edits, "docs": len(docs_out), "skipped_negatives": skipped_negs,
+    return {"path": path, "labels": labels, "edits": edits, "docs": len(docs_out),
+            "skipped_negatives": skipped_negs,
             "negatives": sum(1 for k in labels if k.endswith("-neg")),
             "should_remove": len(labels) - len(set(labels.values()))}
 
@@ -260,7 +264,8 @@ def run_datatrove(inp: str, work: str, language: str, tasks: int) -> set[str]:
         ([reader(), MinhashDedupSignature(f"{work}/sigs", config=cfg, language=language)], tasks),
         ([MinhashDedupBuckets(f"{work}/sigs", f"{work}/buckets", config=cfg)], cfg.num_buckets),
         ([MinhashDedupCluster(f"{work}/buckets", f"{work}/remove_ids", config=cfg)], 1),
-        ([reader(), MinhashDedupFilter(f"{work}/remove_ids", exclusion_writer=JsonlWriter(f"{work}/removed"))], tasks),
+        ([reader(), MinhashDedupFilter(f"{work}/remove_ids",
+                                       exclusion_writer=JsonlWriter(f"{work}/removed"))], tasks),
     ]
     for i, (steps, n) in enumerate(stages):
         LocalPipelineExecutor(pipeline=steps, tasks=n, workers=min(n, 2), logging_dir=f"{work}/logs{i}").run()
@@ -288,12 +293,14 @@ def worker_main(spec: dict) -> None:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the runner (or the whole tool)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # largest worker process
     print(json.dumps({"wall_s": round(wall, 2), "maxrss_mb": round(max(own, kids), 1),
-                      "runner_rss_mb": round(own, 1), "max_worker_rss_mb": round(kids, 1), "removed": sorted(removed)}))
+                      "runner_rss_mb": round(own, 1), "max_worker_rss_mb": round(kids, 1),
+                      "removed": sorted(removed)}))
 
 
 def measure(spec: dict, timeout: int) -> dict:
     try:
-        p = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec)], capture_output=True, text=True,
+        p = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec)], capture_output=True,
+                           text=True,
                            timeout=timeout, cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT})
     except subprocess.TimeoutExpired:
         return {"error": f"timeout after {timeout}s"}
@@ -314,14 +321,16 @@ def part_quality(args, res):
             ("datatrove (language=en)", {"method": "datatrove", "language": "en"}),
             ("datatrove (language=zh)", {"method": "datatrove", "language": "zh"})]
     for name, spec in runs:
-        m = measure({**spec, "input": data["path"], "work": os.path.join(args.out, "q", name.split()[0])}, args.timeout)
+        work = os.path.join(args.out, "q", name.split()[0])
+        m = measure({**spec, "input": data["path"], "work": work}, args.timeout)
         if "error" in m:
             res["quality"]["methods"][name] = {"error": m["error"][-500:]}
             print(name, m["error"][-500:], flush=True)
             continue
         s = score(m["removed"], data["labels"])
         by_lang = {lang: score({d for d in m["removed"] if d.startswith(lang)},
-                               {k: v for k, v in data["labels"].items() if k.startswith(lang)}) for lang in ("zh", "en")}
+                               {k: v for k, v in data["labels"].items() if k.startswith(lang)})
+                   for lang in ("zh", "en")}
         kept_in = {}
         for d, c in sorted(data["labels"].items()):
             if d not in m["removed"]:
@@ -329,7 +338,8 @@ def part_quality(args, res):
         # clusters that kept more than one copy: the edits of their kept variants
         missed = [d for ids in kept_in.values() if len(ids) > 1 for d in ids if not d.endswith("-base")]
         res["quality"]["methods"][name] = {**s, "wall_s": m["wall_s"], "by_lang": by_lang,
-                                           "missed_edits": _count([data["edits"].get(d, "?") for d in missed])}
+                                           "missed_edits": _count([data["edits"].get(d, "?")
+                                                                   for d in missed])}
         print(name, json.dumps(res["quality"]["methods"][name]), flush=True)
 
 
@@ -351,7 +361,8 @@ def part_pairs(args, res):
         docs.append({"id": f"p{i}-a", "text": r["meta"]["text_a"], "source": r["meta"]["dataset"]})
         docs.append({"id": f"p{i}-b", "text": r["meta"]["text_b"], "source": r["meta"]["dataset"]})
     path = write_jsonl(os.path.join(args.out, "pairs", "docs.jsonl.gz"), docs)
-    m = measure({"method": "qingliu", "input": path, "work": os.path.join(args.out, "pairs", "out")}, args.timeout)
+    m = measure({"method": "qingliu", "input": path, "work": os.path.join(args.out, "pairs", "out")},
+                args.timeout)
     if "error" in m:
         res["pairs"] = {"error": m["error"][-500:]}
         return
@@ -395,7 +406,8 @@ def part_speed(args, res):
     for name, spec in runs:
         if args.only and not name.startswith(args.only):
             continue
-        m = measure({**spec, "input": path, "work": os.path.join(args.out, "s", name.split()[0])}, args.timeout)
+        work = os.path.join(args.out, "s", name.split()[0])
+        m = measure({**spec, "input": path, "work": work}, args.timeout)
         if "error" in m:
             res["speed"]["methods"][name] = {"error": m["error"][-500:]}
         else:
@@ -403,7 +415,8 @@ def part_speed(args, res):
             res["speed"]["methods"][name] = {"wall_s": m["wall_s"], "maxrss_mb": m["maxrss_mb"],
                                              "removed": len(m["removed"]), "mb_per_s_per_core":
                                              round(mb / m["wall_s"] / cores, 3),
-                                             "docs_per_s_per_core": round(args.speed_docs / m["wall_s"] / cores, 1)}
+                                             "docs_per_s_per_core":
+                                             round(args.speed_docs / m["wall_s"] / cores, 1)}
         print(name, json.dumps(res["speed"]["methods"][name]), flush=True)
 
 
@@ -417,7 +430,8 @@ def part_rss(args, res):
             key = f"{n} docs, {workers} worker(s)"
             res["rss"][key] = ({"error": m["error"][-300:]} if "error" in m else
                                {"text_mb": round(mb, 1), "wall_s": m["wall_s"], "maxrss_mb": m["maxrss_mb"],
-                                "runner_rss_mb": m["runner_rss_mb"], "max_worker_rss_mb": m["max_worker_rss_mb"]})
+                                "runner_rss_mb": m["runner_rss_mb"],
+                                "max_worker_rss_mb": m["max_worker_rss_mb"]})
             print(key, json.dumps(res["rss"][key]), flush=True)
 
 
