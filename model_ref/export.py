@@ -104,8 +104,7 @@ def export_hf(
         "do_sample": True,
         "temperature": 0.8,
         "top_p": 0.95,
-        "max_length": model.cfg.max_seq_len,
-    }
+    }  # no max_length: transformers warns when a caller's max_new_tokens meets it; config.json has the limit
     with open(os.path.join(out, "generation_config.json"), "w", encoding="utf-8") as f:
         json.dump({k: v for k, v in gen.items() if v is not None}, f, indent=2)
 

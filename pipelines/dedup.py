@@ -1,5 +1,8 @@
 """Dedup: exact, then MinHash-LSH near-duplicate removal, with connected components run distributed.
 
+(About 430 lines, above the house 300: the stage is one flow of seven transforms that read best
+together; all logic that can live without Beam is in `curation/dedup/`.)
+
     beam run pipelines/dedup.py --input out/quality --output out/dedup [--threshold 0.7] [--ngram 5]
     python -m pipelines.dedup --input 'raw/*.jsonl.gz' --output out/dedup \\
         --direct_num_workers 2 --direct_running_mode multi_processing
@@ -10,16 +13,18 @@ GroupByKey keyed by something local, so no worker holds all edges or all ids):
 
     docs -ComputeMinHash-> (node, content hash, signature, band keys)     node = keep-rule sort key
          -ExactDedup-----> one survivor per normalized text           -> exact losses (loser, survivor)
-         -GroupByBand----> candidate pairs per (band, band key) bucket
+         -GroupByBand----> candidate pairs per band-key bucket (records batched into key-space partitions)
          -VerifyCandidates-> edges whose estimated Jaccard >= threshold (joins signatures by node, twice)
-         -ConnectComponents-> node -> component minimum (large-star / small-star rounds + a check)
+         -ConnectComponents-> node -> component minimum (large-star / small-star rounds, then a check;
+                              a non-star residual, if any, is finished by union-find and reported)
          -Decide---------> (id, reason, duplicate_of) for every removed document
     docs -KeepRepresentative (CoGroupByKey by id)-> kept | rejected (`exact_duplicate` / `near_duplicate`)
 
 Defaults: --ngram 5 (datatrove `MinhashConfig.n_grams`; character 5-grams for Chinese as in
 text-dedup), --num-perm 128 (datasketch / text-dedup default), --threshold 0.7 (text-dedup default;
 datatrove's 14x8 buckets give 0.72), bands x rows recall-first (25 x 5 at 0.7/128; see
-`curation.dedup.minhash.lsh_params`). Empty and whitespace-only documents are kept and counted (`empty_docs`), never merged as duplicates of each other.
+`curation.dedup.minhash.lsh_params`). Empty and whitespace-only documents are kept and counted
+(`empty_docs`), never merged as duplicates of each other.
 With --against PREV (a previous stage output), documents of PREV take part in matching and always win,
 but are not written again: new documents matching them are rejected with `duplicate_of` = their id.
 """
@@ -206,13 +211,13 @@ class ConnectComponents(beam.PTransform):
             large = (edges
                      | f"BothWays{r}" >> beam.FlatMap(lambda e: [(e[0], e[1]), (e[1], e[0])])
                      | f"GroupLarge{r}" >> beam.GroupByKey()
-                     | f"LargeStar{r}" >> beam.FlatMap(_star_step("large", r)).with_outputs("stats", main="edges")
-                     )
+                     | f"LargeStar{r}" >> beam.FlatMap(_star_step("large", r)).with_outputs(
+                         "stats", main="edges"))
             small = (large.edges
                      | f"DownOnly{r}" >> beam.Map(lambda e: (e[1], e[0]))
                      | f"GroupSmall{r}" >> beam.GroupByKey()
-                     | f"SmallStar{r}" >> beam.FlatMap(_star_step("small", r)).with_outputs("stats", main="edges")
-                     )
+                     | f"SmallStar{r}" >> beam.FlatMap(_star_step("small", r)).with_outputs(
+                         "stats", main="edges"))
             edges = small.edges
             stats += [large.stats, small.stats]
         residual = (
@@ -225,7 +230,8 @@ class ConnectComponents(beam.PTransform):
                   | "ResidualList" >> beam.combiners.ToList()
                   | "ResidualUnionFind" >> beam.Map(_union_find))
         side = beam.pvalue.AsSingleton(finish)
-        from_residual = finish | "ResidualRoots" >> beam.FlatMap(lambda m: [(n, r) for n, r in m.items() if n != r])
+        from_residual = finish | "ResidualRoots" >> beam.FlatMap(
+            lambda m: [(n, root) for n, root in m.items() if n != root])
         from_stars = edges | "StarRoots" >> beam.FlatMap(
             lambda e, m: [] if e[1] in m else [(e[1], m.get(e[0], e[0]))], side)
         roots = (from_residual, from_stars) | "FlattenRoots" >> beam.Flatten()

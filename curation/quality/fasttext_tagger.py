@@ -86,6 +86,24 @@ class FastTextQualityTagger:
                 return float(min(1.0, prob))
         return 0.0
 
+    def score_norms(self, norms: list[str]) -> list[float]:
+        """`score_norm` of many normalized texts with one batched prediction (the same numbers).
+
+        One `predict(list)` call runs fastText's C++ loop over the batch: about 11 us a short document
+        against 17 us one call each (bench, fewclue).
+        """
+        samples = [fasttext_input(n, self.max_chars) for n in norms]
+        todo = [i for i, s in enumerate(samples) if s]
+        out = [0.0] * len(norms)
+        if todo:
+            all_labels, all_probs = self.model.predict([samples[i] for i in todo], k=2)
+            for i, labels, probs in zip(todo, all_labels, all_probs):
+                for label, prob in zip(labels, probs):
+                    if label == POSITIVE:
+                        out[i] = float(min(1.0, prob))
+                        break
+        return out
+
     def score(self, text: str) -> float:
         """P(high quality) of an original text."""
         return self.score_norm(normalize_text(text[: self.max_chars * 2]))

@@ -54,11 +54,24 @@ def get_tagger(name: str) -> Tagger:
     return _TAGGERS[name]
 
 
-def run_taggers(names: list[str], view) -> dict[str, float]:
-    """Run taggers on one view; returns `quality/<feature>_vN` -> value."""
+def _resolve(names: tuple[str, ...]) -> list[tuple[Tagger, dict[str, str], str]]:
+    """(function, feature -> attribute-name cache, version) per tagger; looked up once per name list."""
+    got = _RESOLVED.get(names)
+    if got is None:
+        got = _RESOLVED[names] = [(get_tagger(n), {}, _NAME.match(n).group(1)) for n in names]
+    return got
+
+
+_RESOLVED: dict[tuple[str, ...], list] = {}
+
+
+def run_taggers(names: list[str] | tuple[str, ...], view) -> dict[str, float]:
+    """Run taggers on one view; returns `quality/<feature>_vN` -> value (rounded to 5 decimals)."""
     out: dict[str, float] = {}
-    for name in names:
-        version = _NAME.match(name).group(1)
-        for feature, value in get_tagger(name)(view).items():
-            out[f"quality/{feature}_v{version}"] = round(float(value), 5)
+    for fn, keys, version in _resolve(tuple(names)):
+        for feature, value in fn(view).items():
+            key = keys.get(feature)
+            if key is None:
+                key = keys[feature] = f"quality/{feature}_v{version}"
+            out[key] = round(float(value), 5)
     return out

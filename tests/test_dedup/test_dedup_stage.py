@@ -96,6 +96,12 @@ def test_stats_report_clusters_histogram_and_shares(planted_run):
     assert ss["params"]["tag"] == "t0.7_p128_b25_r5_s1"
 
 
+def test_dedup_is_idempotent(planted_run, tmp_path):
+    """Running the stage again on its own output removes nothing."""
+    stats = dedup.run(["--input", str(planted_run["root"] / "out"), "--output", str(tmp_path / "again")])
+    assert stats["rejected"]["total"] == 0 and stats["kept"] == len(planted_run["out"]["kept"])
+
+
 @pytest.mark.slow
 def test_same_result_for_any_input_order_and_worker_count(planted_run, tmp_path):
     recs = list(planted_run["recs"])

@@ -84,7 +84,9 @@ def test_bad_dtype_in_meta(tmp_path):
     meta = json.loads((tmp_path / "meta.json").read_text())
     meta["dtype"] = "uint32"
     (tmp_path / "meta.json").write_text(json.dumps(meta))
-    with pytest.raises(ShardError, match=r"meta\.json: dtype .uint32. .*unsupported \(uint16 little-endian only\)"):
+    with pytest.raises(
+        ShardError, match=r"meta\.json: dtype .uint32. .*unsupported \(uint16 little-endian only\)"
+    ):
         TokenData(str(tmp_path))
 
 

@@ -39,7 +39,9 @@ def _bpe(texts):
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=VOCAB, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+        vocab_size=VOCAB,
+        special_tokens=["<|endoftext|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     tok.train_from_iterator(texts, trainer)
     return tok
@@ -65,8 +67,14 @@ def demo_tokens(demo_corpus, tmp_path_factory):
 @pytest.mark.slow
 def test_tiny_learns_the_demo_corpus(demo_tokens, tmp_path, train_cfg):
     cfg = train_cfg(
-        demo_tokens, str(tmp_path / "run"), seq_len=128, batch_size=16, max_steps=250, warmup_steps=15,
-        eval_interval=250, eval_tokens=8192,
+        demo_tokens,
+        str(tmp_path / "run"),
+        seq_len=128,
+        batch_size=16,
+        max_steps=250,
+        warmup_steps=15,
+        eval_interval=250,
+        eval_tokens=8192,
     )
     result = train(cfg)
     data = TokenData(demo_tokens)
