@@ -85,12 +85,14 @@ class ProgressLine:
 
 
 def run_stage_command(name: str, argv: list[str]) -> int:
-    from curation.report import summary_table
+    from curation.report import stage_highlights, summary_table
 
     run = _resolve(COMMANDS[name][0])
     with ProgressLine(f"curate {name}"):
         stats = run(argv)
     print(summary_table([stats]))
+    for line in stage_highlights(stats):
+        print(line)
     return 0
 
 

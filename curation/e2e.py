@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from curation.errors import ConfigError
-from curation.report import summary_table
+from curation.report import stage_highlights, summary_table
 
 LOG = logging.getLogger(__name__)
 
@@ -201,7 +201,12 @@ def report(run_dir: str, timings: dict | None = None) -> str:
         json.dump({"stages": [{k: s.get(k) for k in ("stage", "input_records", "kept", "rejected", "unreadable",
                                                         "by_lang")} for s in stats],
                    "seconds": timings or {}}, f, ensure_ascii=False, indent=2)
-    return summary_table(stats) if stats else "(no stage output found)"
+    if not stats:
+        return "(no stage output found)"
+    lines = [summary_table(stats), ""]
+    for s in stats:
+        lines += stage_highlights(s)
+    return "\n".join(lines)
 
 
 def report_main(argv: list[str] | None = None) -> int:

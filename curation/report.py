@@ -31,6 +31,27 @@ def summary_table(stats_list: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def stage_highlights(stats: dict[str, Any]) -> list[str]:
+    """A few stage-specific lines (dedup clusters, PII findings by type, routing, mix shares) for the summary."""
+    stage, ss = stats.get("stage"), stats.get("stage_stats") or {}
+    if stage == "dedup":
+        from curation.dedup.report import summary_lines
+
+        return summary_lines(ss)
+    if stage == "pii" and "found" in ss:
+        found = ", ".join(f"{k} {v:,}" for k, v in sorted(ss["found"].items()))
+        return [f"pii: {ss.get('docs_with_pii', 0):,} documents with PII; scrubbed {found or 'nothing'}"]
+    if stage == "quality" and "routed" in ss:
+        routed = ", ".join(f"{k} {v['docs']:,} docs" if isinstance(v, dict) else f"{k} {v}"
+                           for k, v in sorted(ss["routed"].items()))
+        return [f"routed: {routed}"]
+    if stage == "mix" and "mix" in ss:
+        m = ss["mix"]
+        return [f"mix: {m.get('unit')} budget {m.get('total_planned', 0):,.0f}, max share error "
+                f"{m.get('max_share_error_pp', 0):.3f} pp, extra copies {ss.get('extra_copies', 0):,}"]
+    return []
+
+
 def load_stats(output: str) -> dict[str, Any]:
     with open(os.path.join(output, "stats.json"), encoding="utf-8") as f:
         return json.load(f)

@@ -85,6 +85,9 @@ def make_parser(spec: StageSpec, prog: str | None = None) -> argparse.ArgumentPa
     parser.add_argument("--encoding", default="utf-8", help="text encoding of JSONL inputs")
     parser.add_argument("--shard-size-mb", type=float, default=DEFAULT_SHARD_MB,
                         help="target text megabytes per output shard")
+    parser.add_argument("--trust-ids", action="store_true",
+                        help="skip the check that ids are unique across raw inputs (saves a shuffle; a repeated "
+                        "id then goes undetected)")
     if spec.add_arguments:
         spec.add_arguments(parser)
     return parser
@@ -171,7 +174,7 @@ def run_stage(spec: StageSpec, argv: list[str] | None = None) -> dict[str, Any]:
     LOG.info("%s: %d input files -> %s", spec.name, len(files), args.output)
     with beam.Pipeline(runner=runner, options=options) as p:
         # Ids in a previous stage's output are unique already: the check (a shuffle) is for raw inputs.
-        unique_ids = spec.unique_ids and not all(is_stage_output_shard(f) for f in files)
+        unique_ids = spec.unique_ids and not args.trust_ids and not all(is_stage_output_shard(f) for f in files)
         if files:
             read = p | "ReadDocuments" >> ReadDocuments(files, read_cfg, spec.name, unique_ids=unique_ids)
         else:
