@@ -396,11 +396,16 @@ def speed_set(args, n: int, name: str) -> tuple[str, float]:
 
 def part_speed(args, res):
     path, mb = speed_set(args, args.speed_docs, "speed")
-    res["speed"] = {"docs": args.speed_docs, "text_mb": round(mb, 2), "methods": {}}
+    res["speed"] = {"docs": args.speed_docs, "text_mb": round(mb, 2), "trust_ids": not args.check_ids,
+                    "methods": {}}
     if args.only:
         res["speed"]["only"] = args.only
-    runs = [(f"qingliu ({args.workers} workers)", {"method": "qingliu", "workers": args.workers}),
-            ("qingliu (in-process runner, 1 worker)", {"method": "qingliu", "workers": 1}),
+    # --trust-ids: the speed set's ids are unique, and both baselines assume so (datasketch's
+    # MinHashLSH.insert raises on a repeated key; datatrove never checks), so the stage skips its
+    # id-uniqueness shuffle here too (--check-ids measures it with that shuffle).
+    extra = [] if args.check_ids else ["--trust-ids"]
+    runs = [(f"qingliu ({args.workers} workers)", {"method": "qingliu", "workers": args.workers, "extra": extra}),
+            ("qingliu (in-process runner, 1 worker)", {"method": "qingliu", "workers": 1, "extra": extra}),
             ("datasketch (1 process, char 5-grams)", {"method": "datasketch", "shingles": "char5"}),
             ("datatrove (local 4-stage, 2 workers)", {"method": "datatrove", "language": "en", "tasks": 2})]
     for name, spec in runs:
@@ -447,6 +452,8 @@ def main(argv=None):
     p.add_argument("--rss", type=lambda s: [int(x) for x in s.split(",")], default=[10000, 50000, 100000])
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--only", default="", help="run only the speed methods whose name starts with this")
+    p.add_argument("--check-ids", action="store_true",
+                   help="speed: keep the stage's id-uniqueness shuffle (default: --trust-ids, as the baselines)")
     p.add_argument("--timeout", type=int, default=1800, help="seconds per method run")
     args = p.parse_args(argv)
     if args.worker:

@@ -1,14 +1,18 @@
 """Quality-stage benchmark: routing accuracy, clean kept / junk rejected per language, throughput.
 
-    python bench/quality_bench.py                      # all three parts, ~5 minutes on one core
-    python bench/quality_bench.py --part throughput --mb 8
+    python bench/quality_bench.py                      # all four parts, ~5 minutes on one core
+    python bench/quality_bench.py --part throughput --mb 20
+    python bench/quality_bench.py --part stage --mb 20       # the whole `curate filter` Beam stage
     python bench/quality_bench.py --part quality --explain   # which rule rejects clean text
 
 Real text comes from ../shared/corpora (QINGLIU_CORPORA); junk is made from held-out real text by
 `curation.quality.junk` (the shipped fastText model was trained on demo-corpus text only). Throughput
-is measured on one core (the pure curation functions, as every Beam worker runs them; process CPU time), side by side
+is CPU time of this process (`resource.getrusage`, user + system: the machine is shared, wall time is not
+a measure): the pure curation path (`QualityTagger.process_batch`, what the Beam step runs) side by side
 with datatrove's GopherQualityFilter + GopherRepetitionFilter + FineWebQualityFilter (language `cmn`,
-jieba segmentation) on the same documents. Results go to docs/bench_quality.md by hand.
+jieba segmentation) on the same documents; `--part stage` runs the whole stage (`pipelines.quality.run`,
+Parquet in and out, in-process runner) next to the shared I/O path alone (`pipelines.ingest.run`,
+Parquet -> Parquet) on the same Parquet input. Results go to docs/bench_quality.md by hand.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import random
+import resource
+import shutil
 import sys
-import time
+import tempfile
 
 sys.path.insert(0, ".")
 
@@ -75,12 +82,19 @@ def routing(qt: QualityTagger, per_file: int) -> dict:
     return res
 
 
-def verdicts(qt: QualityTagger, texts: list[str]) -> list[tuple[str | None, Document]]:
+def verdicts(qt: QualityTagger, texts: list[str], batch: int = 256) -> list[tuple[str | None, Document]]:
+    """(reason, tagged doc) per text, through `process_batch` in batches as the Beam step runs it."""
     out = []
-    for i, t in enumerate(texts):
-        doc = qt.tag(qt.route(Document(id=str(i), text=t)))
-        out.append((qt.select(doc), doc))
+    for i in range(0, len(texts), batch):
+        docs = [Document(id=str(i + j), text=t) for j, t in enumerate(texts[i:i + batch])]
+        out.extend((reason, doc) for doc, reason in qt.process_batch(docs))
     return out
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children."""
+    r, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
 
 
 def quality(qt: QualityTagger, per_file: int, explain: bool) -> dict:
@@ -131,44 +145,75 @@ def _datatrove_filters():
     return run
 
 
-def throughput(qt: QualityTagger, mb: float) -> dict:
-    texts, size = [], 0
-    for f in ROUTING["zh"]:
+def zh_sample(mb: float) -> list[dict]:
+    """About `mb` MB of zh records, an equal share from each zh file (in file order, deterministic)."""
+    recs, size = [], 0
+    files = ROUTING["zh"]
+    for k, f in enumerate(files):
         for rec in iter_corpus(f):
-            texts.append(rec["text"])
+            recs.append(rec)
             size += len(rec["text"].encode("utf-8"))
-            if size >= mb * 1e6 * (ROUTING["zh"].index(f) + 1) / len(ROUTING["zh"]):
+            if size >= mb * 1e6 * (k + 1) / len(files):
                 break
+    return recs
+
+
+def throughput(qt: QualityTagger, mb: float) -> dict:
+    texts = [r["text"] for r in zh_sample(mb)]
     random.Random(0).shuffle(texts)
     mbytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     res = {"docs": len(texts), "mb": round(mbytes, 2)}
     qt.load()
-    t0 = time.process_time()
+    t0 = cpu_seconds()
     verdicts(qt, texts)
-    res["qingliu_mb_per_s"] = round(mbytes / (time.process_time() - t0), 2)
+    res["qingliu_mb_per_s"] = round(mbytes / (cpu_seconds() - t0), 2)
     no_ft = QualityTagger(QualityConfig(quality_models={}))
     no_ft.load()
-    t0 = time.process_time()
+    t0 = cpu_seconds()
     verdicts(no_ft, texts)
-    res["qingliu_rules_only_mb_per_s"] = round(mbytes / (time.process_time() - t0), 2)
+    res["qingliu_rules_only_mb_per_s"] = round(mbytes / (cpu_seconds() - t0), 2)
     try:
         run = _datatrove_filters()
         run(texts[:50])  # warm up jieba's dictionary
-        t0 = time.process_time()
+        t0 = cpu_seconds()
         run(texts)
-        res["datatrove_gopher_fineweb_mb_per_s"] = round(mbytes / (time.process_time() - t0), 2)
+        res["datatrove_gopher_fineweb_mb_per_s"] = round(mbytes / (cpu_seconds() - t0), 2)
     except ImportError as exc:
         res["datatrove_gopher_fineweb_mb_per_s"] = f"skipped: {exc}"
     return res
 
 
+def stage(mb: float, extra: list[str]) -> dict:
+    """The whole Beam stage on `mb` MB of zh (Parquet from ingest), next to Parquet -> Parquet alone."""
+    from curation.testing import write_jsonl
+    from pipelines import ingest
+    from pipelines import quality as quality_stage
+
+    recs = zh_sample(mb)
+    mbytes = sum(len(r["text"].encode("utf-8")) for r in recs) / 1e6
+    tmp = tempfile.mkdtemp(prefix="qingliu-quality-bench-")
+    res = {"docs": len(recs), "mb": round(mbytes, 2), "flags": extra}
+    try:
+        write_jsonl(os.path.join(tmp, "in.jsonl"), [{"id": r["id"], "text": r["text"]} for r in recs])
+        ingest.run(["--input", os.path.join(tmp, "in.jsonl"), "--output", os.path.join(tmp, "raw")])
+        for name, run, flags in (("io_parquet_to_parquet", ingest.run, []),
+                                 ("curate_filter", quality_stage.run, extra)):
+            t0 = cpu_seconds()
+            run(["--input", os.path.join(tmp, "raw"), "--output", os.path.join(tmp, name)] + flags)
+            cpu = cpu_seconds() - t0
+            res[name] = {"cpu_s": round(cpu, 2), "mb_per_s": round(mbytes / cpu, 2)}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return res
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=["all", "routing", "quality", "throughput"], default="all")
+    ap.add_argument("--part", choices=["all", "routing", "quality", "throughput", "stage"], default="all")
     ap.add_argument("--per-file", type=int, default=1000, help="documents per corpus file (routing, quality)")
     ap.add_argument("--mb", type=float, default=8.0, help="MB of zh text for the throughput part")
     ap.add_argument("--explain", action="store_true")
-    args = ap.parse_args(argv)
+    args, extra = ap.parse_known_args(argv)  # extra flags go to `curate filter` in the stage part
     qt = QualityTagger(QualityConfig())
     out = {}
     if args.part in ("all", "routing"):
@@ -177,6 +222,8 @@ def main(argv=None) -> int:
         out["quality"] = quality(qt, args.per_file, args.explain)
     if args.part in ("all", "throughput"):
         out["throughput"] = throughput(qt, args.mb)
+    if args.part in ("all", "stage"):
+        out["stage"] = stage(args.mb, extra)
     print(json.dumps(out, ensure_ascii=False, indent=1))
     return 0
 

@@ -1,24 +1,32 @@
 """Dedup: exact, then MinHash-LSH near-duplicate removal, with connected components run distributed.
 
-(About 430 lines, above the house 300: the stage is one flow of seven transforms that read best
-together; all logic that can live without Beam is in `curation/dedup/`.)
+(Above the house 300 lines: the stage is one flow of transforms that read best together; all logic
+that can live without Beam is in `curation/dedup/`.)
 
     beam run pipelines/dedup.py --input out/quality --output out/dedup [--threshold 0.7] [--ngram 5]
     python -m pipelines.dedup --input 'raw/*.jsonl.gz' --output out/dedup \\
         --direct_num_workers 2 --direct_running_mode multi_processing
     curate dedup --input out/quality --output out/dedup --against out/last_month/dedup
 
-Flow (every arrow after ComputeMinHash carries small fingerprints, not text; every step is a
-GroupByKey keyed by something local, so no worker holds all edges or all ids):
+Flow. Every step is a GroupByKey keyed by something local (a batch, a slice of the band-key space, a
+join shard, a node), so no worker holds all edges or all ids. Nothing after the read moves one element
+per document: the local runners encode every element that crosses a shuffle, so documents, band
+records and signatures travel as pickled per-batch `bytes` (a few thousand elements for 50k documents):
 
-    docs -ComputeMinHash-> (node, content hash, signature, band keys)     node = keep-rule sort key
-         -ExactDedup-----> one survivor per normalized text           -> exact losses (loser, survivor)
-         -GroupByBand----> candidate pairs per band-key bucket (records batched into key-space partitions)
-         -VerifyCandidates-> edges whose estimated Jaccard >= threshold (joins signatures by node, twice)
-         -ConnectComponents-> node -> component minimum (large-star / small-star rounds, then a check;
-                              a non-star residual, if any, is finished by union-find and reported)
-         -Decide---------> (id, reason, duplicate_of) for every removed document
-    docs -KeepRepresentative (CoGroupByKey by id)-> kept | rejected (`exact_duplicate` / `near_duplicate`)
+    docs -BatchDocs------> batches of 1,024: (batch, nodes + texts)     node = keep-rule sort key
+         |               + the documents themselves, pickled per join shard (hash of id) ---------+
+         -Fingerprint----> per batch: band records (key, row) per key-space partition, and the     |
+                           batch info (nodes, content hashes, signatures)                           |
+         -FindBuckets----> members of band-key buckets with two or more documents (most have one)   |
+         -ResolveMembers-> their nodes and content hashes, joined from their batch info              |
+         -BucketPass-----> per bucket: exact copies collapse to their survivor (exact losses from    |
+                           band 0), candidate pairs between the survivors                            |
+         -VerifyCandidates-> edges whose estimated Jaccard >= threshold (signatures joined per batch) |
+         -ConnectComponents-> node -> component minimum (large-star / small-star rounds, then a check;|
+                              a non-star residual, if any, is finished by union-find and reported)   |
+         -Decide---------> (id, reason, duplicate_of) for every removed document                    |
+         -KeepRepresentative (CoGroupByKey by join shard) <--------------------------------------------+
+                         -> kept | rejected (`exact_duplicate` / `near_duplicate`)
 
 Defaults: --ngram 5 (datatrove `MinhashConfig.n_grams`; character 5-grams for Chinese as in
 text-dedup), --num-perm 128 (datasketch / text-dedup default), --threshold 0.7 (text-dedup default;
@@ -33,10 +41,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import pickle
+import random
+from collections.abc import Iterable
+from typing import Any
 
 import apache_beam as beam
 import numpy as np
 import xxhash
+from apache_beam.transforms.window import GlobalWindows
 
 from curation.dedup import keep, report
 from curation.dedup.components import components_union_find, large_star, small_star
@@ -45,97 +59,230 @@ from curation.dedup.minhash import (
     DEFAULT_SEED,
     DEFAULT_THRESHOLD,
     band_keys,
-    estimated_jaccard,
     lsh_params,
     permutations,
-    sig_from_bytes,
-    signatures,
+    signatures_flat,
 )
-from curation.dedup.shingles import DEFAULT_NGRAM, shingle_hashes
+from curation.dedup.shingles import DEFAULT_NGRAM, batch_shingle_hashes
 from curation.errors import ConfigError
 from curation.readers import ReadConfig
 from curation.text.normalize import normalize_text
-from pipelines.io import MergeStatsFn, ReadDocuments, expand_inputs
+from pipelines.io import MergeStatsFn, ReadDocuments, estimate_num_shards, expand_inputs, shard_of
 from pipelines.stage import StageSpec, main_for, run_stage
 
 STAGE = "dedup"
 LOG = logging.getLogger(__name__)
-BAND_PARTITIONS = 1024  # GroupByBand keys: slices of the band-key space (see _band_partitions)
+# Documents per fingerprint batch: shingles, signatures and band keys are numpy over the whole batch, and
+# a batch leaves as a few pickled elements (see FingerprintFn).
+BATCH_DOCS = 1024
+# GroupByBand keys: slices of the band-key space. One partition holds 1/N of all band records, so raise
+# --band-partitions with the corpus (64 x 1,024-document batches: about 3,000 shuffle elements at 50k docs).
+DEFAULT_BAND_PARTITIONS = 64
+# The documents wait for the decisions in join shards of about this much input (at least 16 shards).
+JOIN_SHARD_BYTES = 16 * 1024 * 1024
+JOIN_SHARDS_MIN = 16
 ALL_PAIRS_MAX = 32  # buckets up to this size verify every pair; larger ones a star + a sorted chain
 # Round pairs run distributed; a sorted chain (the worst case) of n nodes needs about log2(n) + 2.
 DEFAULT_CC_ROUNDS = 3
 
 
-class ComputeMinHashFn(beam.DoFn):
-    """A batch of documents -> fingerprints `(node, content_hash, sig_bytes, band_bytes)`.
+class BatchDocsFn(beam.DoFn):
+    """Documents -> batches of `BATCH_DOCS`, each leaving as a few pickled `bytes` elements.
 
-    Tagged outputs: `stats` ({'empty_docs': 1} / {'short_docs': 1}). Empty documents get no fingerprint.
+    Runs fused with the read, so it does only cheap work per document; the costly part (shingles,
+    signatures) runs after a shuffle of the batches, spread over all workers even when one worker
+    reads a single large input file. Outputs:
+
+    - main: `(batch id, pickled (nodes, texts))`, the work for `FingerprintFn`;
+    - `docs`: `(join shard, pickled [Document])` (not for `reference` documents), joined once with
+      the removal decisions (`_keep_or_reject`).
+
+    The local runners encode every element that crosses a shuffle, so element counts, not bytes,
+    set the cost: nothing here is one element per document.
     """
 
-    def __init__(self, params, ngram: int, keep_score: str | None, reference: bool):
-        self.params, self.ngram, self.keep_score, self.reference = params, ngram, keep_score, reference
+    def __init__(self, keep_score: str | None, reference: bool, join_shards: int):
+        self.keep_score, self.reference, self.join_shards = keep_score, reference, join_shards
+
+    def setup(self):
+        # Batch ids only route records back to their batch (they never decide anything), so a random
+        # id is safe; two batches that drew the same id would simply be processed as one.
+        self.rng = random.Random(int.from_bytes(os.urandom(8), "little"))
+
+    def start_bundle(self):
+        self._docs: list = []
+
+    def process(self, doc):
+        self._docs.append(doc)
+        if len(self._docs) >= BATCH_DOCS:
+            yield from self._flush()
+
+    def finish_bundle(self):
+        for out in self._flush():
+            if isinstance(out, beam.pvalue.TaggedOutput):
+                yield beam.pvalue.TaggedOutput(out.tag, GlobalWindows.windowed_value(out.value))
+            else:
+                yield GlobalWindows.windowed_value(out)
+
+    def _flush(self):
+        docs, self._docs = self._docs, []
+        if not docs:
+            return
+        if not self.reference:
+            by_shard: dict[int, list] = {}
+            for doc in docs:
+                by_shard.setdefault(shard_of(doc.id, self.join_shards), []).append(doc)
+            for shard, part in by_shard.items():
+                yield beam.pvalue.TaggedOutput("docs", (shard, pickle.dumps(part, pickle.HIGHEST_PROTOCOL)))
+        work = ([keep.node_of(d, self.keep_score, self.reference) for d in docs], [d.text for d in docs])
+        yield self.rng.getrandbits(63), pickle.dumps(work, pickle.HIGHEST_PROTOCOL)
+
+
+class FingerprintFn(beam.DoFn):
+    """One batch `(batch id, [pickled (nodes, texts)])` -> band records, signatures and stats.
+
+    Normalization, shingles, signatures and band keys run once per batch (numpy over the whole
+    batch). Outputs:
+
+    - main: `(partition, payload)`: the batch's band records whose key falls in that slice of the
+      key space (see `_bucket_pass`);
+    - `info`: `(batch id, pickled (nodes, content hashes, signatures))`, joined back for the members of
+      multi-document buckets and for candidate pairs only;
+    - `stats`: `{'empty_docs': n, 'short_docs': n}`. Empty documents get no fingerprint.
+    """
+
+    def __init__(self, params, ngram: int, reference: bool, partitions: int):
+        self.params, self.ngram, self.reference, self.partitions = params, ngram, reference, partitions
 
     def setup(self):
         self.coeffs = permutations(self.params.num_perm, self.params.seed)
 
-    def process(self, batch):
-        live, sets = [], []
-        for doc in batch:
-            norm = normalize_text(doc.text)
-            if not norm:
-                if not self.reference:
-                    yield beam.pvalue.TaggedOutput("stats", {"empty_docs": 1})
-                continue
-            sh = shingle_hashes(norm, self.ngram, normalized=True)
-            if len(sh) == 1 and not self.reference:
-                yield beam.pvalue.TaggedOutput("stats", {"short_docs": 1})
-            live.append((keep.node_of(doc, self.keep_score, self.reference),
-                         xxhash.xxh3_128_digest(norm.encode("utf-8", "surrogatepass"))))
-            sets.append(sh)
-        if not live:
+    def process(self, kv) -> Iterable[Any]:  # annotated: the inferred Union with TaggedOutput fails GBK checks
+        batch, blobs = kv
+        all_nodes, norms, nodes = [], [], []
+        for blob in blobs:
+            n_, t_ = pickle.loads(blob)
+            all_nodes += n_
+            for node, text in zip(n_, t_):
+                norm = normalize_text(text)
+                if norm:
+                    norms.append(norm)
+                    nodes.append(node)
+        if not self.reference:
+            yield beam.pvalue.TaggedOutput("stats", {"empty_docs": len(all_nodes) - len(norms)})
+        if not norms:
             return
-        sigs = signatures(sets, coeffs=self.coeffs)
-        bands = band_keys(sigs, self.params)
-        for (node, chash), sig, bk in zip(live, sigs, bands):
-            yield node, chash, sig.tobytes(), bk.tobytes()
+        chash = np.frombuffer(b"".join(xxhash.xxh3_128_digest(t.encode("utf-8", "surrogatepass"))
+                                       for t in norms), dtype=np.uint64).reshape(-1, 2)
+        flat, sizes = batch_shingle_hashes(norms, self.ngram)
+        if not self.reference:
+            yield beam.pvalue.TaggedOutput("stats", {"short_docs": int(np.count_nonzero(sizes == 1))})
+        sigs = signatures_flat(flat, sizes, coeffs=self.coeffs)
+        bands = band_keys(sigs, self.params)  # (n, bands) uint64
+        info = (nodes, chash, sigs)
+        yield beam.pvalue.TaggedOutput("info", (batch, pickle.dumps(info, pickle.HIGHEST_PROTOCOL)))
+        nb = bands.shape[1]
+        keys = bands.reshape(-1)  # record i = (row i // nb, band i % nb)
+        part = keys % np.uint64(self.partitions)
+        order = np.argsort(part, kind="stable")
+        cuts = np.flatnonzero(np.diff(part[order])) + 1
+        for idx in np.split(order, cuts):  # 12 bytes a record: key, row (band 0 = row's first record)
+            payload = (batch, keys[idx], (idx // nb).astype(np.int32), idx % nb == 0)
+            yield int(part[idx[0]]), pickle.dumps(payload, pickle.HIGHEST_PROTOCOL)
 
 
-def _exact_group(kv):
-    """All fingerprints of one normalized text -> the survivor's fingerprint + (loser, survivor) losses."""
-    _, fps = kv
-    fps = sorted(fps)
-    winner = fps[0]
-    yield winner
-    for fp in fps[1:]:
-        yield beam.pvalue.TaggedOutput("losses", (fp[0], winner[0]))
-    if len(fps) > 1:
-        yield beam.pvalue.TaggedOutput("stats", {"exact": {"groups": 1}})
+def _find_buckets(kv):
+    """Band records of one key-space partition -> members of the buckets (band keys) holding two or more
+    documents, sent to their batches: `(batch, pickled [(key, row, is band 0)])`.
 
-
-def _band_partitions(batch, partitions: int):
-    """A batch of survivor fingerprints -> (partition, [(band key, node), ...]) per partition.
-
-    One record per (partition, batch) instead of one per (band, document): 25 bands x 50k documents
-    would be 1.25M tiny shuffle elements, and per-element overhead, not bytes, dominates a Beam shuffle.
-    A partition is a fixed slice of the band-key space, so every bucket still lands in exactly one
-    GroupByKey key and no worker sees more than 1/partitions of the band keys.
+    Most buckets hold one document, so records carry only numbers; the members' nodes and content hashes
+    are looked up in their batch afterwards (`_resolve_members`), for the few records that need them.
     """
-    parts: dict[int, list] = {}
-    for fp in batch:
-        for k in np.frombuffer(fp[3], dtype=np.uint64):
-            parts.setdefault(int(k % partitions), []).append((int(k), fp[0]))
-    yield from parts.items()
+    _, payloads = kv
+    parts = [pickle.loads(b) for b in payloads]
+    keys = np.concatenate([p[1] for p in parts])
+    if len(keys) < 2:
+        return
+    order = np.argsort(keys, kind="stable")
+    ks = keys[order]
+    same = ks[1:] == ks[:-1]
+    if not same.any():
+        return
+    multi = np.zeros(len(ks), dtype=bool)  # sorted positions inside a bucket of two or more
+    multi[1:] |= same
+    multi[:-1] |= same
+    pick = order[multi]
+    batch = np.concatenate([np.full(len(p[1]), p[0], dtype=np.int64) for p in parts])[pick]
+    rows = np.concatenate([p[2] for p in parts])[pick]
+    band0 = np.concatenate([p[3] for p in parts])[pick]
+    by_batch: dict[int, list] = {}
+    for k, b, r, z in zip(keys[pick].tolist(), batch.tolist(), rows.tolist(), band0.tolist()):
+        by_batch.setdefault(b, []).append((k, r, z))
+    for b, reqs in by_batch.items():
+        yield b, pickle.dumps(reqs, pickle.HIGHEST_PROTOCOL)
 
 
-def _partition_pairs(kv):
-    """All (band key, node) records of one partition -> candidate pairs (u, v), u < v, per bucket."""
+def _resolve_members(kv, partitions: int):
+    """One batch's info + its members of multi-document buckets -> `(partition, pickled [(key, node,
+    content hash, batch, row, is band 0)])`, regrouped by bucket in `_bucket_pass`."""
+    batch, joined = kv
+    if not joined["info"] or not joined["req"]:
+        return
+    nodes, chash, _ = pickle.loads(joined["info"][0])
+    out: dict[int, list] = {}
+    for blob in joined["req"]:
+        for k, r, z in pickle.loads(blob):
+            out.setdefault(k % partitions, []).append((k, nodes[r], (int(chash[r, 0]), int(chash[r, 1])),
+                                                        batch, r, z))
+    for part, recs in out.items():
+        yield part, pickle.dumps(recs, pickle.HIGHEST_PROTOCOL)
+
+
+def _bucket_pass(kv):
+    """The members of all multi-document buckets of one partition -> exact losses and candidate pairs.
+
+    A bucket is one band key. Exact copies (same normalized text) have the same signature, so they
+    share every bucket: within a bucket they collapse to one representative (the smallest node), the
+    survivor exact dedup would pick, and only band 0's buckets report the exact losses (each exact
+    group lies whole in one band-0 bucket). Candidate pairs are made between representatives.
+
+    Outputs: main `(batch of u, pickled [(row of u, u, v, batch of v, row of v)])`, `losses`
+    `(loser, survivor)`, `stats`.
+    """
+    _, payloads = kv
     buckets: dict[int, list] = {}
-    for chunk in kv[1]:
-        for key, node in chunk:
-            buckets.setdefault(key, []).append(node)
-    for nodes in buckets.values():
-        if len(nodes) > 1:
-            yield from _bucket_pairs(sorted(set(nodes)))
+    for blob in payloads:
+        for rec in pickle.loads(blob):
+            buckets.setdefault(rec[0], []).append(rec)
+    by_batch: dict[int, list] = {}
+    groups = 0
+    for members in buckets.values():
+        reps: dict[tuple, tuple] = {}
+        exact: dict[tuple, set] = {}
+        for _, node, c, b, r, band0 in members:
+            rec = (node, b, r)
+            if c not in reps or rec < reps[c]:
+                reps[c] = rec
+            if band0:
+                exact.setdefault(c, set()).add(node)
+        for c, names in exact.items():
+            if len(names) > 1:
+                groups += 1
+                winner = reps[c][0]
+                for loser in sorted(names - {winner}):
+                    yield beam.pvalue.TaggedOutput("losses", (loser, winner))
+        if len(reps) < 2:
+            continue
+        recs = sorted(reps.values())
+        at = {rec[0]: rec for rec in recs}
+        for u, v in _bucket_pairs([rec[0] for rec in recs]):
+            _, bu, ru = at[u]
+            _, bv, rv = at[v]
+            by_batch.setdefault(bu, []).append((ru, u, v, bv, rv))
+    for bu, pairs in by_batch.items():
+        yield bu, pickle.dumps(pairs, pickle.HIGHEST_PROTOCOL)
+    if groups:
+        yield beam.pvalue.TaggedOutput("stats", {"exact": {"groups": groups}})
 
 
 def _bucket_pairs(nodes: list):
@@ -151,33 +298,49 @@ def _bucket_pairs(nodes: list):
         yield u, v  # the centre can still connect through a close neighbour
 
 
+def _attach_first_sig(kv, num_perm: int):
+    """One batch's signatures + the candidate pairs whose first node u is in it (deduplicated here: a
+    true pair shares most bands) -> `(batch of v, pickled [(row of v, u, v, signature of u)])`."""
+    _, joined = kv
+    if not joined["info"]:
+        return
+    sig = pickle.loads(joined["info"][0])[2]
+    pairs = set()
+    for blob in joined["pairs"]:
+        pairs.update(pickle.loads(blob))
+    if not pairs:
+        return
+    out: dict[int, list] = {}
+    for ru, u, v, bv, rv in sorted(pairs):
+        out.setdefault(bv, []).append((rv, u, v, sig[ru].tobytes()))
+    for bv, half in out.items():
+        yield bv, pickle.dumps(half, pickle.HIGHEST_PROTOCOL)
+    yield beam.pvalue.TaggedOutput("stats", {"near": {"candidate_pairs": len(pairs)}})
+
+
 class _VerifyFn(beam.DoFn):
-    def __init__(self, threshold: float):
-        self.threshold = threshold
+    """One batch's signatures + half-joined pairs -> edges (u, v) whose estimated Jaccard >= threshold."""
+
+    def __init__(self, threshold: float, num_perm: int):
+        self.threshold, self.num_perm = threshold, num_perm
 
     def process(self, kv):
-        v, joined = kv
-        if not joined["sig"] or not joined["half"]:
+        _, joined = kv
+        if not joined["info"] or not joined["half"]:
             return
-        sig_v = sig_from_bytes(joined["sig"][0])
-        ok = bad = 0
-        for u, sig_u in joined["half"]:
-            if estimated_jaccard(sig_from_bytes(sig_u), sig_v) >= self.threshold:
-                ok += 1
+        sig = pickle.loads(joined["info"][0])[2]
+        half = [x for blob in joined["half"] for x in pickle.loads(blob)]
+        rv = np.array([h[0] for h in half], dtype=np.int64)
+        sig_u = np.frombuffer(b"".join(h[3] for h in half), dtype=np.uint32).reshape(-1, self.num_perm)
+        # the same value estimated_jaccard computes: equal positions / num_perm
+        est = np.count_nonzero(sig_u == sig[rv], axis=1) / self.num_perm
+        ok = est >= self.threshold
+        for (_, u, v, _), good in zip(half, ok):
+            if good:
                 yield u, v
-            else:
-                bad += 1
-        yield beam.pvalue.TaggedOutput("stats", {"near": {"verified_edges": ok, "rejected_pairs": bad}})
-
-
-def _send_half(kv):
-    """Candidate pairs of one node u (deduplicated here: a true pair shares most bands) -> (v, (u, sig_u))."""
-    u, joined = kv
-    if joined["sig"]:
-        partners = set(joined["pair"])
-        for v in partners:
-            yield v, (u, joined["sig"][0])
-        yield beam.pvalue.TaggedOutput("stats", {"near": {"candidate_pairs": len(partners)}})
+        n_ok = int(np.count_nonzero(ok))
+        yield beam.pvalue.TaggedOutput("stats", {"near": {"verified_edges": n_ok,
+                                                          "rejected_pairs": len(half) - n_ok}})
 
 
 def _star_step(kind: str, round_no: int):
@@ -273,73 +436,87 @@ def _decide(kv):
 
 
 def _keep_or_reject(kv):
-    doc_id, joined = kv
-    decisions = joined["decision"]
-    for doc in joined["doc"]:
-        if not decisions:
-            yield doc
-            continue
-        if len(decisions) > 1:
-            raise RuntimeError(f"dedup: {len(decisions)} decisions for document {doc_id!r}")
-        reason, dup_of = decisions[0]
-        yield beam.pvalue.TaggedOutput("rejected", doc.rejected(STAGE, reason, duplicate_of=dup_of))
+    """One join shard: its documents (pickled per batch) + the removal decisions of their ids ->
+    kept / rejected documents, and the shard's per-language / per-source counts as one stats dict."""
+    _, joined = kv
+    decided: dict[str, tuple] = {}
+    for doc_id, reason, dup_of in joined["decision"]:
+        if doc_id in decided:
+            raise RuntimeError(f"dedup: more than one decision for document {doc_id!r}")
+        decided[doc_id] = (reason, dup_of)
+    counts: dict[tuple, int] = {}
+    for blob in joined["docs"]:
+        for doc in pickle.loads(blob):
+            hit = decided.get(doc.id)
+            if hit is None:
+                out = doc
+                yield doc
+            else:
+                out = doc.rejected(STAGE, hit[0], duplicate_of=hit[1])
+                yield beam.pvalue.TaggedOutput("rejected", out)
+            key = (out.lang or "unrouted", str(out.source), out.reason)
+            counts[key] = counts.get(key, 0) + 1
+    if counts:
+        yield beam.pvalue.TaggedOutput("stats", report.count_stats(counts))
 
 
 def build(pipeline, docs, args):
     params = args.lsh
-    fps = _fingerprints(docs, args, reference=False, label="")
-    fp_stats = [fps.stats]
-    all_fps = fps.fps
+    join_shards = max(JOIN_SHARDS_MIN, estimate_num_shards(args.input_files, JOIN_SHARD_BYTES))
+    bands, infos, fp_stats, doc_shards = _fingerprints(docs, args, reference=False, label="",
+                                                      join_shards=join_shards)
     if args.against_files:
         prev = pipeline | "ReadAgainst" >> ReadDocuments(
             args.against_files, ReadConfig(), STAGE, unique_ids=False)
-        ref = _fingerprints(prev["docs"], args, reference=True, label="Against")
-        all_fps = (fps.fps, ref.fps) | "FlattenAgainst" >> beam.Flatten()
-    exact = (all_fps
-             | "KeyByContent" >> beam.Map(lambda fp: (fp[1], fp))
-             | "GroupByContent" >> beam.GroupByKey()
-             | "ExactDedup" >> beam.FlatMap(_exact_group).with_outputs("losses", "stats", main="survivors"))
-    survivors = exact.survivors
-    pairs = (survivors
-             | "BatchSurvivors" >> beam.BatchElements(min_batch_size=256, max_batch_size=2048)
-             | "BandKeys" >> beam.FlatMap(_band_partitions, BAND_PARTITIONS)
-             | "GroupByBand" >> beam.GroupByKey()
-             | "BucketPairs" >> beam.FlatMap(_partition_pairs))
+        ref_bands, ref_infos, _, _ = _fingerprints(prev["docs"], args, reference=True, label="Against",
+                                                  join_shards=join_shards)
+        bands = (bands, ref_bands) | "FlattenAgainstBands" >> beam.Flatten()
+        infos = (infos, ref_infos) | "FlattenAgainstInfos" >> beam.Flatten()
+    requests = (bands
+                | "GroupByBand" >> beam.GroupByKey()
+                | "FindBuckets" >> beam.FlatMap(_find_buckets))
+    buckets = ({"info": infos, "req": requests}
+               | "JoinMembers" >> beam.CoGroupByKey()
+               | "ResolveMembers" >> beam.FlatMap(_resolve_members, args.band_partitions)
+               | "GroupByBucket" >> beam.GroupByKey()
+               | "BucketPass" >> beam.FlatMap(_bucket_pass).with_outputs("losses", "stats", main="pairs"))
     if args.verify == "estimate":
-        sigs = survivors | "SigByNode" >> beam.Map(lambda fp: (fp[0], fp[2]))
-        half = ({"sig": sigs, "pair": pairs}
+        half = ({"info": infos, "pairs": buckets.pairs}
                 | "JoinFirstSig" >> beam.CoGroupByKey()
-                | "SendHalf" >> beam.FlatMap(_send_half).with_outputs("stats", main="half"))
-        verified = ({"sig": sigs, "half": half.half}
+                | "SendHalf" >> beam.FlatMap(_attach_first_sig, params.num_perm).with_outputs(
+                    "stats", main="half"))
+        verified = ({"info": infos, "half": half.half}
                     | "JoinSecondSig" >> beam.CoGroupByKey()
-                    | "VerifyCandidates" >> beam.ParDo(_VerifyFn(params.threshold)).with_outputs(
+                    | "VerifyCandidates" >> beam.ParDo(_VerifyFn(params.threshold, params.num_perm)).with_outputs(
                         "stats", main="edges"))
         edges, verify_stats = verified.edges, [half.stats, verified.stats]
     else:
-        edges, verify_stats = pairs, []
+        edges = buckets.pairs | "PairsAsEdges" >> beam.FlatMap(
+            lambda kv: [(u, v) for _, u, v, _, _ in pickle.loads(kv[1])])
+        verify_stats = []
     cc = edges | "ConnectComponents" >> ConnectComponents(args.cc_rounds)
-    losers = exact.losses | "LossBySurvivor" >> beam.Map(lambda x: (x[1], x[0]))
+    losers = buckets.losses | "LossBySurvivor" >> beam.Map(lambda x: (x[1], x[0]))
     decisions = ({"root": cc["roots"], "losers": losers}
                  | "JoinRoots" >> beam.CoGroupByKey()
                  | "Decide" >> beam.FlatMap(_decide))
-    out = ({"doc": docs | "DocById" >> beam.Map(lambda d: (d.id, d)),
-            "decision": decisions | "DecisionById" >> beam.Map(lambda x: (x[0], x[1]))}
+    out = ({"docs": doc_shards,
+            "decision": decisions | "DecisionByShard" >> beam.Map(
+                lambda x, n: (shard_of(x[0], n), (x[0], *x[1])), join_shards)}
            | "JoinDecisions" >> beam.CoGroupByKey()
-           | "KeepRepresentative" >> beam.FlatMap(_keep_or_reject).with_outputs("rejected", main="kept"))
+           | "KeepRepresentative" >> beam.FlatMap(_keep_or_reject).with_outputs(
+               "rejected", "stats", main="kept"))
     sizes = (decisions
              | "RootOnes" >> beam.Map(lambda x: (x[2], 1))
              | "ClusterCounts" >> beam.CombinePerKey(sum)
              | "ClusterSize" >> beam.Map(lambda kv: kv[1] + 1))
     largest = sizes | "Largest" >> beam.CombineGlobally(lambda xs: max(xs, default=0))
     removed = decisions | "RemovedStats" >> beam.Map(lambda x: {x[1][0].split("_")[0]: {"removed": 1}})
-    doc_stats = ((out.kept, out.rejected) | "FlattenOut" >> beam.Flatten()
-                 | "DocStats" >> beam.CombineGlobally(_DocStatsFn()))
     config = {"params": {"threshold": params.threshold, "num_perm": params.num_perm, "bands": params.bands,
                          "rows": params.rows, "ngram": args.ngram, "seed": params.seed, "tag": params.tag(),
                          "verify": args.verify, "keep_score": args.keep_score or ""},
               "exact": {"groups": 0, "removed": 0}, "near": {"candidate_pairs": 0, "removed": 0},
               "empty_docs": 0, "short_docs": 0, "cc": {"rounds": args.cc_rounds, "unconverged_nodes": 0}}
-    parts = (fp_stats + [exact.stats, removed, doc_stats,
+    parts = ([fp_stats, buckets.stats, removed, out.stats,
                          sizes | "SizeStats" >> beam.Map(report.cluster_stats),
                          pipeline | "Params" >> beam.Create([config])] + verify_stats + cc["stats"])
     stage_stats = (tuple(parts) | "FlattenDedupStats" >> beam.Flatten()
@@ -348,34 +525,15 @@ def build(pipeline, docs, args):
     return {"kept": out.kept, "rejected": out.rejected, "stats": [stage_stats]}
 
 
-class _DocStatsFn(beam.CombineFn):
-    """Per-language / per-source counts with flat counters (cheaper than merging a dict per document)."""
-
-    def create_accumulator(self):
-        return {}
-
-    def add_input(self, acc, doc):
-        key = (doc.lang or "unrouted", str(doc.source), doc.reason)
-        acc[key] = acc.get(key, 0) + 1
-        return acc
-
-    def merge_accumulators(self, accs):
-        out: dict = {}
-        for a in accs:
-            for k, n in a.items():
-                out[k] = out.get(k, 0) + n
-        return out
-
-    def extract_output(self, acc):
-        return report.count_stats(acc)
-
-
-def _fingerprints(docs, args, reference: bool, label: str):
-    return (docs
-            | f"Batch{label}" >> beam.BatchElements(min_batch_size=64, max_batch_size=512)
-            | f"ComputeMinHash{label}" >> beam.ParDo(
-                ComputeMinHashFn(args.lsh, args.ngram, args.keep_score, reference)).with_outputs(
-                    "stats", main="fps"))
+def _fingerprints(docs, args, reference: bool, label: str, join_shards: int):
+    batches = docs | f"BatchDocs{label}" >> beam.ParDo(
+        BatchDocsFn(args.keep_score, reference, join_shards)).with_outputs("docs", main="work")
+    fps = (batches.work
+           | f"SpreadBatches{label}" >> beam.GroupByKey()
+           | f"Fingerprint{label}" >> beam.ParDo(
+               FingerprintFn(args.lsh, args.ngram, reference, args.band_partitions)).with_outputs(
+                   "info", "stats", main="bands"))
+    return fps.bands, fps.info, fps.stats, batches.docs
 
 
 def _finish(stats: dict, largest: int) -> dict:
@@ -405,6 +563,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    "quality/fasttext_zh_v1")
     g.add_argument("--against", action="append", default=[],
                    help="earlier corpus (stage output or files) to dedup against; matched, never rewritten")
+    g.add_argument("--band-partitions", type=int, default=DEFAULT_BAND_PARTITIONS,
+                   help="slices of the band-key space, one GroupByKey key each (default 64; raise it for "
+                   "corpora of many millions of documents so no worker holds too many band records)")
     g.add_argument("--cc-rounds", type=int, default=DEFAULT_CC_ROUNDS,
                    help="large-star/small-star round pairs before the residual check (default 3; LSH graphs "
                    "converge in 1-2, what is left is finished by union-find and reported)")
@@ -413,6 +574,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def validate(args: argparse.Namespace) -> None:
     if args.ngram < 1:
         raise ConfigError(f"--ngram must be at least 1, got {args.ngram}")
+    if args.band_partitions < 1:
+        raise ConfigError(f"--band-partitions must be at least 1, got {args.band_partitions}")
     if args.cc_rounds < 1:
         raise ConfigError(f"--cc-rounds must be at least 1, got {args.cc_rounds}")
     try:

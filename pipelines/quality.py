@@ -1,13 +1,15 @@
 """Quality: language routing, rule + fastText tagging, then one selection step (tag first, select later).
 
-    Read | RouteLanguage | TagWith(rules + fastText) | SelectDocuments | Write
+    Read | FilterQuality (route + tag rules and fastText + select, one step) | Write
 
-`RouteLanguage` sets `lang` (zh | bilingual | en | other) and writes `lang/*_v1` scores; `TagWith` writes
-every rule feature and fastText score as `quality/*_vN` attributes and drops nothing; `SelectDocuments`
-applies the thresholds of `--rules` (default `curation/quality/rules.yaml`) and rejects each failing
-document with the FIRST failing rule as its `reason`. Models load once per worker in `DoFn.setup`.
-stats.json's `stage_stats` has docs and chars per routed language, drops per reason and language, and
-10-bin score histograms.
+`FilterQuality` sets `lang` (zh | bilingual | en | other) and writes `lang/*_v1` scores, writes every rule
+feature and fastText score as `quality/*_vN` attributes, then applies the thresholds of `--rules`
+(default `curation/quality/rules.yaml`) and rejects each failing document with the FIRST failing rule as
+its `reason`. Tagging and selecting stay separate functions (`curation.quality.tagger`); they run in one
+Beam step because every extra step costs per-document overhead comparable to a rule. A document a rule
+before the fastText rule rejects is not scored by fastText (its verdict cannot change). Models load once
+per worker in `DoFn.setup`. stats.json's `stage_stats` has docs and chars per routed language, drops per
+reason and language, and 10-bin score histograms.
 
     beam run pipelines/quality.py --input out/ingest --output out/quality
     curate filter --input raw/ --output out/quality --config curation/quality/rules.yaml
@@ -26,16 +28,22 @@ from apache_beam.transforms.window import GlobalWindows
 
 from curation.errors import ConfigError
 from curation.quality.fasttext_tagger import DEFAULT_MODEL
-from curation.quality.tagger import DEFAULT_TAGGERS, QualityConfig, QualityTagger, doc_stats
+from curation.quality.tagger import DEFAULT_TAGGERS, QualityConfig, QualityTagger, StatsAccumulator
 from curation.schema import Document
-from curation.stats import merge_stats
 from pipelines.stage import StageSpec, main_for, run_stage
 
 STAGE = "quality"
 
 
-class _QualityFn(beam.DoFn):
-    """Base: pickles only the config; builds the tagger (and loads what it needs) once per worker."""
+class FilterQualityFn(beam.DoFn):
+    """Route + tag + select in batches: kept docs on the main output, rejected ones (stamped) on
+    'rejected', one stats dict per bundle on 'stats'.
+
+    Documents are buffered and processed `BATCH` at a time, so fastText predicts a whole batch in one
+    call; the last partial batch is flushed in `finish_bundle` (global window, like `pipelines.io`).
+    """
+
+    BATCH = 256
 
     def __init__(self, cfg: QualityConfig):
         self.cfg = cfg
@@ -43,68 +51,52 @@ class _QualityFn(beam.DoFn):
 
     def setup(self):
         self.qt = QualityTagger(self.cfg)
-
-
-class RouteLanguageFn(_QualityFn):
-    def setup(self):
-        super().setup()
-        _ = self.qt.router.model  # lid.176.ftz, once per worker
-
-    def process(self, doc: Document):
-        yield self.qt.route(doc)
-
-
-class TagQualityFn(_QualityFn):
-    def setup(self):
-        super().setup()
-        for m in self.qt.models:  # fastText quality models, once per worker
-            _ = m.model
-
-    def process(self, doc: Document):
-        yield self.qt.tag(doc)
-
-
-class SelectFn(_QualityFn):
-    """Kept docs on the main output, rejected ones (stamped) on 'rejected', per-bundle stats on 'stats'."""
+        self.qt.load()  # lid.176.ftz and the quality models, once per worker
 
     def start_bundle(self):
-        self.acc: dict = {}
+        self._buf: list[Document] = []
+        self._acc = StatsAccumulator()
+        self._drops: dict[str, int] = {}
 
     def process(self, doc: Document):
-        reason = self.qt.select(doc)
-        self.acc = merge_stats(self.acc, doc_stats(doc, reason))
-        if reason is None:
-            yield doc
-        else:
-            Metrics.counter(STAGE, f"dropped/{reason}").inc()
-            yield beam.pvalue.TaggedOutput("rejected", doc.rejected(STAGE, reason))
+        self._buf.append(doc)
+        if len(self._buf) >= self.BATCH:
+            yield from self._flush()
+
+    def _flush(self):
+        buf, self._buf = self._buf, []
+        for doc, reason in self.qt.process_batch(buf):
+            self._acc.add(doc, reason)
+            if reason is None:
+                yield doc
+            else:
+                self._drops[reason] = self._drops.get(reason, 0) + 1
+                yield beam.pvalue.TaggedOutput("rejected", doc.rejected(STAGE, reason))
 
     def finish_bundle(self):
-        if self.acc:
-            yield beam.pvalue.TaggedOutput("stats", GlobalWindows.windowed_value(self.acc))
-        self.acc = {}
+        for out in self._flush():
+            if isinstance(out, beam.pvalue.TaggedOutput):
+                yield beam.pvalue.TaggedOutput(out.tag, GlobalWindows.windowed_value(out.value))
+            else:
+                yield GlobalWindows.windowed_value(out)
+        for reason, n in self._drops.items():
+            Metrics.counter(STAGE, f"dropped/{reason}").inc(n)
+        stats = self._acc.result()
+        if stats:
+            yield beam.pvalue.TaggedOutput("stats", GlobalWindows.windowed_value(stats))
+        self.start_bundle()
 
 
-class TagWith(beam.PTransform):
-    """Write rule features and fastText scores as attributes (never drops)."""
-
-    def __init__(self, cfg: QualityConfig):
-        super().__init__()
-        self.cfg = cfg
-
-    def expand(self, docs):
-        return docs | "TagQuality" >> beam.ParDo(TagQualityFn(self.cfg))
-
-
-class SelectDocuments(beam.PTransform):
-    """Apply thresholds: {'kept', 'rejected', 'stats'}."""
+class FilterQuality(beam.PTransform):
+    """Route, tag and select: {'kept', 'rejected', 'stats'}."""
 
     def __init__(self, cfg: QualityConfig):
         super().__init__()
         self.cfg = cfg
 
     def expand(self, docs):
-        out = docs | "Select" >> beam.ParDo(SelectFn(self.cfg)).with_outputs("rejected", "stats", main="kept")
+        out = docs | "RouteTagSelect" >> beam.ParDo(FilterQualityFn(self.cfg)).with_outputs(
+            "rejected", "stats", main="kept")
         return {"kept": out.kept, "rejected": out.rejected, "stats": out.stats}
 
 
@@ -154,10 +146,7 @@ def validate(args: argparse.Namespace) -> None:
 
 
 def build(pipeline, docs, args):
-    cfg = args.quality_config
-    routed = docs | "RouteLanguage" >> beam.ParDo(RouteLanguageFn(cfg))
-    tagged = routed | "TagWith" >> TagWith(cfg)
-    out = tagged | "SelectDocuments" >> SelectDocuments(cfg)
+    out = docs | "FilterQuality" >> FilterQuality(args.quality_config)
     return {"kept": out["kept"], "rejected": out["rejected"], "stats": [out["stats"]]}
 
 

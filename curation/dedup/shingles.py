@@ -100,8 +100,14 @@ def code_points(norm: str) -> np.ndarray:
 
 def token_hashes(cps: np.ndarray) -> np.ndarray:
     """One uint64 hash per token (Han/kana/Hangul character or word run) of a code-point array."""
+    return _token_spans(cps)[2]
+
+
+def _token_spans(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(starts, ends, hashes) of the tokens of a code-point array, in text order."""
     if len(cps) == 0:
-        return np.zeros(0, dtype=np.uint64)
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.uint64)
     cls = np.where(cps < 0x10000, _TABLE[np.minimum(cps, 0xFFFF)], 0).astype(np.int8)
     big = cps >= 0x10000
     if big.any():  # Han extensions B and later, CJK compatibility supplement
@@ -117,7 +123,47 @@ def token_hashes(cps: np.ndarray) -> np.ndarray:
     order = np.argsort(starts, kind="stable")
     starts, ends = starts[order], ends[order]
     lengths = (ends - starts).astype(np.uint64)
-    return mix64(_window_hashes(cps, starts, ends) + lengths * np.uint64(0x9E3779B97F4A7C15))
+    return starts, ends, mix64(_window_hashes(cps, starts, ends) + lengths * np.uint64(0x9E3779B97F4A7C15))
+
+
+def batch_shingle_hashes(norms: list[str], ngram: int = DEFAULT_NGRAM) -> tuple[np.ndarray, np.ndarray]:
+    """`shingle_hashes` of many non-empty normalized texts at once, as one flat array.
+
+    The texts are joined with a separator (U+0000, never part of a token) and tokenized and hashed in
+    one pass, so the per-document cost is a few array slices instead of some twenty numpy calls.
+    Documents with fewer than `ngram` tokens (rare) take the single-document path.
+
+    Returns:
+        (flat uint32 shingle hashes, document after document; sizes int64, one per text), equal to
+        concatenating `shingle_hashes(t, ngram, normalized=True)` over `norms`.
+    """
+    n = len(norms)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    cps = code_points("\x00".join(norms))
+    lens = np.fromiter((len(t) for t in norms), dtype=np.int64, count=n)
+    doc_end = np.cumsum(lens + 1) - 1  # index of the separator after each text (one past its end)
+    starts, _, tok = _token_spans(cps)
+    doc_of = np.searchsorted(doc_end, starts, side="right")
+    counts = np.bincount(doc_of, minlength=n)
+    tok_end = np.cumsum(counts)
+    win = np.arange(len(tok))
+    win = win[win + ngram <= tok_end[doc_of]] if len(tok) else win
+    flat = (mix64(_window_hashes(tok, win, win + ngram)) >> np.uint64(32)).astype(np.uint32)
+    sizes = np.maximum(counts - ngram + 1, 0)
+    short = np.flatnonzero(counts < ngram)
+    if len(short):
+        pieces, at = [], 0
+        bounds = np.cumsum(sizes)
+        for i in short:
+            pieces.append(flat[at: bounds[i]])
+            one = shingle_hashes(norms[i], ngram, normalized=True)
+            pieces.append(one)
+            sizes[i] = len(one)
+            at = bounds[i]
+        pieces.append(flat[at:])
+        flat = np.concatenate(pieces)
+    return flat, sizes
 
 
 def shingle_hashes(text: str, ngram: int = DEFAULT_NGRAM, normalized: bool = False) -> np.ndarray:

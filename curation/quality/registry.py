@@ -36,6 +36,30 @@ def register_tagger(name: str) -> Callable[[Tagger], Tagger]:
     return deco
 
 
+def register_batch_prepare(name: str) -> Callable[[Callable], Callable]:
+    """Decorator: `fn(views)` fills `view.cache` for a whole batch before tagger `name` runs on each view.
+
+    Optional: a tagger must give the same features without it (one document at a time); the hook only
+    amortizes fixed costs, such as numpy calls, over a batch.
+    """
+    def deco(fn: Callable) -> Callable:
+        _PREPARE[name] = fn
+        return fn
+
+    return deco
+
+
+_PREPARE: dict[str, Callable] = {}
+
+
+def prepare_views(names: list[str] | tuple[str, ...], views: list) -> None:
+    """Run the batch hooks of the taggers in `names` on `views`."""
+    _load_builtin()
+    for name in names:
+        if name in _PREPARE:
+            _PREPARE[name](views)
+
+
 def _load_builtin() -> None:
     # Importing the rule modules registers their taggers.
     from curation.quality import rules_garbled, rules_lexicon, rules_repetition, rules_text  # noqa: F401
@@ -69,9 +93,10 @@ def run_taggers(names: list[str] | tuple[str, ...], view) -> dict[str, float]:
     """Run taggers on one view; returns `quality/<feature>_vN` -> value (rounded to 5 decimals)."""
     out: dict[str, float] = {}
     for fn, keys, version in _resolve(tuple(names)):
-        for feature, value in fn(view).items():
-            key = keys.get(feature)
-            if key is None:
-                key = keys[feature] = f"quality/{feature}_v{version}"
-            out[key] = round(float(value), 5)
+        feats = fn(view)
+        if not keys.keys() >= feats.keys():
+            for feature in feats:
+                keys.setdefault(feature, f"quality/{feature}_v{version}")
+        # round() is the costliest step per value; ints and zeros are already exact.
+        out.update({keys[f]: float(v) if v == 0 or type(v) is int else round(float(v), 5) for f, v in feats.items()})
     return out

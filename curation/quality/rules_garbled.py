@@ -22,6 +22,7 @@ from curation.text.script import count_han_fast
 
 _REPLACEMENT = re.compile("[\ufffd\ue000-\uf8ff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_REPLACEMENT_OR_CONTROL = re.compile("[\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # one scan for both
 # A UTF-8 lead byte (C2-EF) decoded as Latin-1, then a continuation byte (80-BF) decoded as Latin-1 or cp1252.
 _MOJIBAKE = re.compile(
     "[\u00c2-\u00ef][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
@@ -30,8 +31,11 @@ _MOJIBAKE = re.compile(
 _HTML = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]{0,10}(?:\s[^<>]{0,300})?/?>|&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});")
 _CODE_LINE = re.compile(
     r"(?:[{}]\s*$)|^\s*(?:import |from \S+ import|def |class \S+[:(]|function\s*\(|function \w|var |let |const |"
-    r"#include|public |private |return |if\s*\(|for\s*\()|=>|\)\s*\{|\w+\(\)\s*;"
-)
+    r"#include|public |private |return |if\s*\(|for\s*\()|=>|\)\s*\{|\w\(\)\s*;"
+)  # `\w\(\)` finds the same lines as `\w+\(\)` without backtracking over every run of Han characters
+
+# Every _CODE_LINE alternative contains one of these: no match anywhere in the text means no code line.
+_CODE_ANY = re.compile(r"[{}(]|import |def |class |function |var |let |const |#include|public |private |return |=>")
 
 
 @functools.lru_cache(maxsize=1)
@@ -76,9 +80,10 @@ def garbled(view: TextView) -> dict[str, float]:
     text = view.text
     n = max(len(text), 1)
     moji = sum(len(m) for m in _MOJIBAKE.findall(text)) if not text.isascii() else 0
+    bad = _REPLACEMENT_OR_CONTROL.search(text) is not None
     return {
-        "replacement_ratio": count_matches(_REPLACEMENT, text) / n,
-        "control_ratio": count_matches(_CONTROL, text) / n,
+        "replacement_ratio": count_matches(_REPLACEMENT, text) / n if bad else 0.0,
+        "control_ratio": count_matches(_CONTROL, text) / n if bad else 0.0,
         "mojibake_ratio": moji / n,
         "rare_han_ratio": rare_han_ratio(view.norm),
     }
@@ -90,5 +95,5 @@ def markup(view: TextView) -> dict[str, float]:
     text = view.text
     html = sum(len(m) for m in _HTML.findall(text)) if "<" in text or "&" in text else 0
     lines = view.lines
-    code = sum(1 for ln in lines if _CODE_LINE.search(ln)) if lines else 0
+    code = sum(1 for ln in lines if _CODE_LINE.search(ln)) if lines and _CODE_ANY.search(text) else 0
     return {"html_ratio": html / max(len(text), 1), "code_line_ratio": code / len(lines) if lines else 0.0}

@@ -74,7 +74,7 @@ def script(view: TextView) -> dict[str, float]:
     non-space characters: han_ratio, digit_ratio, non_alnum_ratio (punctuation, symbols, emoji), and
     symbol_word_ratio (Gopher: `#`, `...`, `…` per word)."""
     text = view.text
-    n = len(text) - count_matches(_SPACE, text)
+    n = view.n_chars if not view.truncated else len(text) - count_matches(_SPACE, text)
     if not n:
         return {"letters": 0, "han_ratio": 0.0, "digit_ratio": 0.0, "non_alnum_ratio": 0.0, "symbol_word_ratio": 0.0}
     words = n_words(view)

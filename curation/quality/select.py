@@ -124,13 +124,24 @@ class Selector:
         """The first failing check's name, or None when the document is kept."""
         return self.first_failure(doc.lang, doc.text, doc.attributes)[0]
 
-    def first_failure(self, lang: str | None, text: str, attrs: dict[str, float]) -> tuple[str | None, int]:
+    def first_failure(self, lang: str | None, text: str, attrs: dict[str, float], only: frozenset | None = None,
+                      before: int | None = None) -> tuple[str | None, int]:
         """(first failing check's name or None, its index in `rules`; -1 for a built-in check).
 
         A rule whose attribute is missing from `attrs` does not fail (its tagger did not run), so
         `QualityTagger` can call this before fastText scores exist and skip scoring documents that a rule
-        placed before every fastText rule already rejects.
+        placed before every fastText rule already rejects. `only` and `before` re-check just the rules
+        reading those attributes, placed before that index (after the scores arrive).
         """
+        if only is not None:
+            for i, name, attr, lo, hi in self._table.get(lang or "other", ()):
+                if before is not None and i >= before:
+                    break
+                if attr in only:
+                    value = attrs.get(attr)
+                    if value is not None and ((lo is not None and value < lo) or (hi is not None and value > hi)):
+                        return name, i
+            return None, len(self.rules)
         if attrs.get(NCHARS_ATTR, 1.0) == 0 or not text or text.isspace():  # == `not text.strip()`
             return "empty_text", -1
         if attrs.get(LETTERS_ATTR, 1.0) == 0:

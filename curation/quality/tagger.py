@@ -19,7 +19,7 @@ from typing import Any
 
 from curation.errors import ConfigError
 from curation.quality.fasttext_tagger import DEFAULT_MODEL, FastTextQualityTagger, resolve_model_path
-from curation.quality.registry import list_taggers, run_taggers
+from curation.quality.registry import list_taggers, prepare_views, run_taggers
 from curation.quality.select import Selector, make_selector
 from curation.quality.view import MAX_CHARS, make_view
 from curation.schema import Document
@@ -89,6 +89,7 @@ class QualityTagger:
         # Rules before this index never read a fastText score: a document one of them rejects keeps its
         # verdict whatever the score, so it is not scored (its fastText attribute is absent).
         self._first_ft_rule = self.selector.first_rule_reading("quality/fasttext_")
+        self._ft_attrs = frozenset(m.attribute for m in self.models)
         produced = self.attributes()
         missing = sorted(a for a in self.selector.attributes() if a not in produced)
         unscored = [a for a in missing if a.startswith("quality/fasttext_")]
@@ -141,10 +142,11 @@ class QualityTagger:
         that a rule placed before every fastText rule rejects gets no fastText score (its verdict cannot
         depend on it), which saves the prediction on junk.
         """
+        routed = [self._route(doc) for doc in docs]
+        views = [make_view(doc.text, lang, self.cfg.max_chars) for doc, (lang, _) in zip(docs, routed)]
+        prepare_views(self.taggers, views)
         staged = []
-        for doc in docs:
-            lang, attrs = self._route(doc)
-            view = make_view(doc.text, lang, self.cfg.max_chars)
+        for doc, (lang, attrs), view in zip(docs, routed, views):
             attrs.update(run_taggers(self.taggers, view))
             reason, at = self.selector.first_failure(lang, doc.text, attrs)
             staged.append([doc, lang, attrs, view.norm, reason, at])
@@ -154,8 +156,8 @@ class QualityTagger:
                 for m in self.models:
                     for s, score in zip(todo, m.score_norms([s[3] for s in todo])):
                         s[2][m.attribute] = round(score, 5)
-                for s in todo:
-                    s[4] = self.selector.first_failure(s[1], s[0].text, s[2])[0]
+                for s in todo:  # every rule before s[5] passed; only a fastText rule among them can fail now
+                    s[4] = self.selector.first_failure(s[1], s[0].text, s[2], only=self._ft_attrs, before=s[5])[0] or s[4]
         return [(doc.copy(lang=lang, attributes={**doc.attributes, **attrs}), reason)
                 for doc, lang, attrs, _, reason, _ in staged]
 
@@ -179,3 +181,49 @@ def doc_stats(doc: Document, reason: str | None) -> dict[str, Any]:
     if hist:
         out["histograms"] = hist
     return out
+
+
+class StatsAccumulator:
+    """Adds up `doc_stats` of many documents in place: the same dict as folding them with `merge_stats`,
+    without building and merging a nested dict per document (that cost as much as some rules)."""
+
+    def __init__(self):
+        self.routed: dict[str, list[int]] = {}
+        self.kept: dict[str, list[int]] = {}
+        self.drops: dict[str, dict[str, int]] = {}
+        self.hist: dict[str, dict[str, dict[str, int]]] = {}
+
+    def add(self, doc: Document, reason: str | None) -> None:
+        chars, nbytes = text_size(doc.text)
+        lang = doc.lang or "other"
+        r = self.routed.setdefault(lang, [0, 0, 0])
+        r[0] += 1
+        r[1] += chars
+        r[2] += nbytes
+        if reason is None:
+            k = self.kept.setdefault(lang, [0, 0])
+            k[0] += 1
+            k[1] += chars
+        else:
+            d = self.drops.setdefault(reason, {})
+            d[lang] = d.get(lang, 0) + 1
+        attrs = doc.attributes
+        for attr in HISTOGRAMS:
+            value = attrs.get(attr)
+            if value is not None:
+                b = f"{min(9, max(0, int(value * 10))) / 10:.1f}"
+                h = self.hist.setdefault(attr, {}).setdefault(lang, {})
+                h[b] = h.get(b, 0) + 1
+
+    def result(self) -> dict[str, Any]:
+        """The stats dict (empty when nothing was added)."""
+        out: dict[str, Any] = {}
+        if self.routed:
+            out["routed"] = {k: {"docs": v[0], "chars": v[1], "bytes": v[2]} for k, v in self.routed.items()}
+        if self.kept:
+            out["kept_by_lang"] = {k: {"docs": v[0], "chars": v[1]} for k, v in self.kept.items()}
+        if self.drops:
+            out["drops"] = {k: dict(v) for k, v in self.drops.items()}
+        if self.hist:
+            out["histograms"] = {a: {lang: dict(b) for lang, b in v.items()} for a, v in self.hist.items()}
+        return out

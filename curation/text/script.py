@@ -79,11 +79,24 @@ class ScriptCounts:
         return self.latin
 
 
+# A superset of every class counted below except ASCII letters and U+4000-U+9FFF: when it does not occur
+# (most zh and en text), one scan settles kana, Hangul, other letters and the non-ASCII Latin and rare Han
+# corrections, instead of five.
+_RARE_SCRIPTS_RE = re.compile(
+    "[^\\W\\d_A-Za-z\u4000-\u9fff]|[\u00c0-\u024f\uff21-\uff3a\uff41-\uff5a\u3040-\u30ff\u31f0-\u31ff"
+    "\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\u3400-\u3fff\uf900-\ufaff\U00020000-\U000323af]"
+)
+
+
 def script_counts(text: str) -> ScriptCounts:
     """Count the letters of each script in `text`."""
     if text.isascii():
         latin = count_latin_fast(text)
         return ScriptCounts(han=0, latin=latin, kana=0, hangul=0, letters=latin)
+    if not _RARE_SCRIPTS_RE.search(text):
+        raw = text.encode("utf-8", "surrogatepass")
+        han, latin = len(raw.translate(None, _KEEP_HAN_LEAD)), len(raw.translate(None, _KEEP_ASCII_LETTER))
+        return ScriptCounts(han=han, latin=latin, kana=0, hangul=0, letters=han + latin)
     han, latin = count_han_fast(text), count_latin_fast(text)
     kana, hangul = count_matches(KANA_RE, text), count_matches(HANGUL_RE, text)
     return ScriptCounts(han=han, latin=latin, kana=kana, hangul=hangul,

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.dedup.shingles import shingle_hashes, shingle_strings, tokens_of
+from curation.dedup.minhash import signatures, signatures_flat
+from curation.dedup.shingles import batch_shingle_hashes, shingle_hashes, shingle_strings, tokens_of
 from curation.text.normalize import normalize_text
 
 
@@ -75,3 +76,20 @@ def test_vectorized_hashes_match_the_reference_shingles(text, n):
     strings = shingle_strings(text, n)
     hashes = shingle_hashes(text, n)
     assert len(np.unique(hashes)) == len(strings)
+
+
+_TEXTS = st.lists(st.text(alphabet=st.sampled_from(list("的一是在不了 ab，。!x1\n𠀀é")), max_size=40), max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_TEXTS, st.integers(1, 6))
+def test_batch_shingles_equal_one_document_at_a_time(texts, ngram):
+    """The batched path (one numpy pass over many documents) gives exactly the per-document shingles,
+    short and token-less documents included, so signatures and decisions cannot depend on batching."""
+    norms = [n for n in (normalize_text(t) for t in texts) if n]
+    flat, sizes = batch_shingle_hashes(norms, ngram)
+    one = [shingle_hashes(n, ngram, normalized=True) for n in norms]
+    assert sizes.tolist() == [len(x) for x in one]
+    assert flat.tolist() == (np.concatenate(one).tolist() if one else [])
+    if norms:
+        assert (signatures_flat(flat, sizes, num_perm=16) == signatures(one, num_perm=16)).all()
