@@ -16,9 +16,9 @@ records and signatures travel as pickled per-batch `bytes` (a few thousand eleme
     docs -BatchDocs------> batches of 1,024: (batch, nodes + texts)     node = keep-rule sort key
          |               + the documents themselves, pickled per join shard (hash of id) ---------+
          -Fingerprint----> per batch: band records (key, row) per key-space partition, and the     |
-                           batch info (nodes, content hashes, signatures)                           |
+                           batch's nodes + content hashes, and its signatures                      |
          -FindBuckets----> members of band-key buckets with two or more documents (most have one)   |
-         -ResolveMembers-> their nodes and content hashes, joined from their batch info              |
+         -ResolveMembers-> their nodes and content hashes, joined from their batch                   |
          -BucketPass-----> per bucket: exact copies collapse to their survivor (exact losses from    |
                            band 0), candidate pairs between the survivors                            |
          -VerifyCandidates-> edges whose estimated Jaccard >= threshold (signatures joined per batch) |
@@ -53,6 +53,7 @@ import xxhash
 from apache_beam.transforms.window import GlobalWindows
 
 from curation.dedup import keep, report
+from curation.dedup.buckets import bucket_pass, find_buckets
 from curation.dedup.components import components_union_find, large_star, small_star
 from curation.dedup.minhash import (
     DEFAULT_NUM_PERM,
@@ -81,7 +82,6 @@ DEFAULT_BAND_PARTITIONS = 64
 # The documents wait for the decisions in join shards of about this much input (at least 16 shards).
 JOIN_SHARD_BYTES = 16 * 1024 * 1024
 JOIN_SHARDS_MIN = 16
-ALL_PAIRS_MAX = 32  # buckets up to this size verify every pair; larger ones a star + a sorted chain
 # Round pairs run distributed; a sorted chain (the worst case) of n nodes needs about log2(n) + 2.
 DEFAULT_CC_ROUNDS = 3
 
@@ -146,8 +146,9 @@ class FingerprintFn(beam.DoFn):
 
     - main: `(partition, payload)`: the batch's band records whose key falls in that slice of the
       key space (see `_bucket_pass`);
-    - `info`: `(batch id, pickled (nodes, content hashes, signatures))`, joined back for the members of
-      multi-document buckets and for candidate pairs only;
+    - `meta`: `(batch id, pickled (nodes, content hashes))`, joined back for the members of
+      multi-document buckets only;
+    - `sigs`: `(batch id, uint32 signature matrix as bytes)`, joined back for candidate pairs only;
     - `stats`: `{'empty_docs': n, 'short_docs': n}`. Empty documents get no fingerprint.
     """
 
@@ -179,8 +180,8 @@ class FingerprintFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput("stats", {"short_docs": int(np.count_nonzero(sizes == 1))})
         sigs = signatures_flat(flat, sizes, coeffs=self.coeffs)
         bands = band_keys(sigs, self.params)  # (n, bands) uint64
-        info = (nodes, chash, sigs)
-        yield beam.pvalue.TaggedOutput("info", (batch, pickle.dumps(info, pickle.HIGHEST_PROTOCOL)))
+        yield beam.pvalue.TaggedOutput("meta", (batch, pickle.dumps((nodes, chash), pickle.HIGHEST_PROTOCOL)))
+        yield beam.pvalue.TaggedOutput("sigs", (batch, sigs.tobytes()))
         nb = bands.shape[1]
         keys = bands.reshape(-1)  # record i = (row i // nb, band i % nb)
         part = keys % np.uint64(self.partitions)
@@ -192,43 +193,19 @@ class FingerprintFn(beam.DoFn):
 
 
 def _find_buckets(kv):
-    """Band records of one key-space partition -> members of the buckets (band keys) holding two or more
-    documents, sent to their batches: `(batch, pickled [(key, row, is band 0)])`.
-
-    Most buckets hold one document, so records carry only numbers; the members' nodes and content hashes
-    are looked up in their batch afterwards (`_resolve_members`), for the few records that need them.
-    """
-    _, payloads = kv
-    parts = [pickle.loads(b) for b in payloads]
-    keys = np.concatenate([p[1] for p in parts])
-    if len(keys) < 2:
-        return
-    order = np.argsort(keys, kind="stable")
-    ks = keys[order]
-    same = ks[1:] == ks[:-1]
-    if not same.any():
-        return
-    multi = np.zeros(len(ks), dtype=bool)  # sorted positions inside a bucket of two or more
-    multi[1:] |= same
-    multi[:-1] |= same
-    pick = order[multi]
-    batch = np.concatenate([np.full(len(p[1]), p[0], dtype=np.int64) for p in parts])[pick]
-    rows = np.concatenate([p[2] for p in parts])[pick]
-    band0 = np.concatenate([p[3] for p in parts])[pick]
-    by_batch: dict[int, list] = {}
-    for k, b, r, z in zip(keys[pick].tolist(), batch.tolist(), rows.tolist(), band0.tolist()):
-        by_batch.setdefault(b, []).append((k, r, z))
-    for b, reqs in by_batch.items():
-        yield b, pickle.dumps(reqs, pickle.HIGHEST_PROTOCOL)
+    """Band records of one key-space partition -> `(batch, pickled [(key, row, is band 0)])` for the
+    members of buckets with two or more documents (see `curation.dedup.buckets.find_buckets`)."""
+    for batch, reqs in find_buckets([pickle.loads(b) for b in kv[1]]).items():
+        yield batch, pickle.dumps(reqs, pickle.HIGHEST_PROTOCOL)
 
 
 def _resolve_members(kv, partitions: int):
-    """One batch's info + its members of multi-document buckets -> `(partition, pickled [(key, node,
+    """One batch's nodes and content hashes + its members of multi-document buckets -> `(partition, pickled [(key, node,
     content hash, batch, row, is band 0)])`, regrouped by bucket in `_bucket_pass`."""
     batch, joined = kv
-    if not joined["info"] or not joined["req"]:
+    if not joined["meta"] or not joined["req"]:
         return
-    nodes, chash, _ = pickle.loads(joined["info"][0])
+    nodes, chash = pickle.loads(joined["meta"][0])
     out: dict[int, list] = {}
     for blob in joined["req"]:
         for k, r, z in pickle.loads(blob):
@@ -239,72 +216,25 @@ def _resolve_members(kv, partitions: int):
 
 
 def _bucket_pass(kv):
-    """The members of all multi-document buckets of one partition -> exact losses and candidate pairs.
-
-    A bucket is one band key. Exact copies (same normalized text) have the same signature, so they
-    share every bucket: within a bucket they collapse to one representative (the smallest node), the
-    survivor exact dedup would pick, and only band 0's buckets report the exact losses (each exact
-    group lies whole in one band-0 bucket). Candidate pairs are made between representatives.
-
-    Outputs: main `(batch of u, pickled [(row of u, u, v, batch of v, row of v)])`, `losses`
-    `(loser, survivor)`, `stats`.
-    """
-    _, payloads = kv
-    buckets: dict[int, list] = {}
-    for blob in payloads:
-        for rec in pickle.loads(blob):
-            buckets.setdefault(rec[0], []).append(rec)
-    by_batch: dict[int, list] = {}
-    groups = 0
-    for members in buckets.values():
-        reps: dict[tuple, tuple] = {}
-        exact: dict[tuple, set] = {}
-        for _, node, c, b, r, band0 in members:
-            rec = (node, b, r)
-            if c not in reps or rec < reps[c]:
-                reps[c] = rec
-            if band0:
-                exact.setdefault(c, set()).add(node)
-        for c, names in exact.items():
-            if len(names) > 1:
-                groups += 1
-                winner = reps[c][0]
-                for loser in sorted(names - {winner}):
-                    yield beam.pvalue.TaggedOutput("losses", (loser, winner))
-        if len(reps) < 2:
-            continue
-        recs = sorted(reps.values())
-        at = {rec[0]: rec for rec in recs}
-        for u, v in _bucket_pairs([rec[0] for rec in recs]):
-            _, bu, ru = at[u]
-            _, bv, rv = at[v]
-            by_batch.setdefault(bu, []).append((ru, u, v, bv, rv))
-    for bu, pairs in by_batch.items():
-        yield bu, pickle.dumps(pairs, pickle.HIGHEST_PROTOCOL)
+    """Members of the multi-document buckets of one partition -> main `(batch of u, pickled [(row of u,
+    u, v, batch of v, row of v)])` candidate pairs, `losses` `(loser, survivor)`, `stats` (see
+    `curation.dedup.buckets.bucket_pass`)."""
+    pairs, losses, groups = bucket_pass([m for blob in kv[1] for m in pickle.loads(blob)])
+    for loss in losses:
+        yield beam.pvalue.TaggedOutput("losses", loss)
+    for bu, lst in pairs.items():
+        yield bu, pickle.dumps(lst, pickle.HIGHEST_PROTOCOL)
     if groups:
         yield beam.pvalue.TaggedOutput("stats", {"exact": {"groups": groups}})
-
-
-def _bucket_pairs(nodes: list):
-    """One LSH bucket (sorted, distinct nodes) -> candidate pairs (u, v), u < v."""
-    if len(nodes) <= ALL_PAIRS_MAX:
-        for i, u in enumerate(nodes):
-            for v in nodes[i + 1:]:
-                yield u, v
-        return
-    for v in nodes[1:]:  # star to the best node ...
-        yield nodes[0], v
-    for u, v in zip(nodes[1:], nodes[2:]):  # ... plus neighbours in keep order, so a member that misses
-        yield u, v  # the centre can still connect through a close neighbour
 
 
 def _attach_first_sig(kv, num_perm: int):
     """One batch's signatures + the candidate pairs whose first node u is in it (deduplicated here: a
     true pair shares most bands) -> `(batch of v, pickled [(row of v, u, v, signature of u)])`."""
     _, joined = kv
-    if not joined["info"]:
+    if not joined["sig"]:
         return
-    sig = pickle.loads(joined["info"][0])[2]
+    sig = np.frombuffer(joined["sig"][0], dtype=np.uint32).reshape(-1, num_perm)
     pairs = set()
     for blob in joined["pairs"]:
         pairs.update(pickle.loads(blob))
@@ -326,9 +256,9 @@ class _VerifyFn(beam.DoFn):
 
     def process(self, kv):
         _, joined = kv
-        if not joined["info"] or not joined["half"]:
+        if not joined["sig"] or not joined["half"]:
             return
-        sig = pickle.loads(joined["info"][0])[2]
+        sig = np.frombuffer(joined["sig"][0], dtype=np.uint32).reshape(-1, self.num_perm)
         half = [x for blob in joined["half"] for x in pickle.loads(blob)]
         rv = np.array([h[0] for h in half], dtype=np.int64)
         sig_u = np.frombuffer(b"".join(h[3] for h in half), dtype=np.uint32).reshape(-1, self.num_perm)
@@ -463,29 +393,30 @@ def _keep_or_reject(kv):
 def build(pipeline, docs, args):
     params = args.lsh
     join_shards = max(JOIN_SHARDS_MIN, estimate_num_shards(args.input_files, JOIN_SHARD_BYTES))
-    bands, infos, fp_stats, doc_shards = _fingerprints(docs, args, reference=False, label="",
+    bands, metas, sigs, fp_stats, doc_shards = _fingerprints(docs, args, reference=False, label="",
                                                       join_shards=join_shards)
     if args.against_files:
         prev = pipeline | "ReadAgainst" >> ReadDocuments(
             args.against_files, ReadConfig(), STAGE, unique_ids=False)
-        ref_bands, ref_infos, _, _ = _fingerprints(prev["docs"], args, reference=True, label="Against",
+        ref_bands, ref_metas, ref_sigs, _, _ = _fingerprints(prev["docs"], args, reference=True, label="Against",
                                                   join_shards=join_shards)
         bands = (bands, ref_bands) | "FlattenAgainstBands" >> beam.Flatten()
-        infos = (infos, ref_infos) | "FlattenAgainstInfos" >> beam.Flatten()
+        metas = (metas, ref_metas) | "FlattenAgainstMetas" >> beam.Flatten()
+        sigs = (sigs, ref_sigs) | "FlattenAgainstSigs" >> beam.Flatten()
     requests = (bands
                 | "GroupByBand" >> beam.GroupByKey()
                 | "FindBuckets" >> beam.FlatMap(_find_buckets))
-    buckets = ({"info": infos, "req": requests}
+    buckets = ({"meta": metas, "req": requests}
                | "JoinMembers" >> beam.CoGroupByKey()
                | "ResolveMembers" >> beam.FlatMap(_resolve_members, args.band_partitions)
                | "GroupByBucket" >> beam.GroupByKey()
                | "BucketPass" >> beam.FlatMap(_bucket_pass).with_outputs("losses", "stats", main="pairs"))
     if args.verify == "estimate":
-        half = ({"info": infos, "pairs": buckets.pairs}
+        half = ({"sig": sigs, "pairs": buckets.pairs}
                 | "JoinFirstSig" >> beam.CoGroupByKey()
                 | "SendHalf" >> beam.FlatMap(_attach_first_sig, params.num_perm).with_outputs(
                     "stats", main="half"))
-        verified = ({"info": infos, "half": half.half}
+        verified = ({"sig": sigs, "half": half.half}
                     | "JoinSecondSig" >> beam.CoGroupByKey()
                     | "VerifyCandidates" >> beam.ParDo(_VerifyFn(params.threshold, params.num_perm)).with_outputs(
                         "stats", main="edges"))
@@ -532,8 +463,8 @@ def _fingerprints(docs, args, reference: bool, label: str, join_shards: int):
            | f"SpreadBatches{label}" >> beam.GroupByKey()
            | f"Fingerprint{label}" >> beam.ParDo(
                FingerprintFn(args.lsh, args.ngram, reference, args.band_partitions)).with_outputs(
-                   "info", "stats", main="bands"))
-    return fps.bands, fps.info, fps.stats, batches.docs
+                   "meta", "sigs", "stats", main="bands"))
+    return fps.bands, fps.meta, fps.sigs, fps.stats, batches.docs
 
 
 def _finish(stats: dict, largest: int) -> dict:

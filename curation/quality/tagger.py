@@ -6,8 +6,9 @@
     >>> doc.lang, doc.attributes["quality/han_ratio_v1"] > 0.8
     ('zh', True)
 
-`pipelines/quality.py` wraps `route`, `tag` and `select` in DoFns; models load lazily on first use
-(once per worker, from `DoFn.setup`).
+`pipelines/quality.py` runs `process_batch` (route + tag + select over a batch of documents, the same
+verdicts as `select(tag(route(doc)))`) in one DoFn and folds stats with `StatsAccumulator`; models load
+lazily on first use (once per worker, from `DoFn.setup`).
 """
 
 from __future__ import annotations
