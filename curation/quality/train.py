@@ -95,6 +95,9 @@ def _fit_and_save(train_kwargs: dict, quantize_kwargs: dict, output: str) -> Non
     model = fasttext.train_supervised(**train_kwargs)
     model.quantize(**quantize_kwargs)
     model.save_model(output)
+    # The NaN sometimes shows only once the quantized model is used: check here, so that a bad model
+    # fails this worker process (and is retried in a new one) instead of reaching the caller.
+    fasttext.load_model(output).test(train_kwargs["input"])
 
 
 def _fit(train_kwargs: dict, quantize_kwargs: dict, output: str, attempts: int = 3) -> None:
