@@ -43,6 +43,16 @@ SUCCESS = "_SUCCESS"
 _GLOB_CHARS = set("*?[")
 
 
+def in_global_window(outputs):
+    """Wrap what a DoFn emits from `finish_bundle` (plain values or TaggedOutputs) in the global window,
+    as Beam requires there. Batched DoFns (buffer in `process`, flush at the end of the bundle) use it."""
+    for out in outputs:
+        if isinstance(out, beam.pvalue.TaggedOutput):
+            yield beam.pvalue.TaggedOutput(out.tag, GlobalWindows.windowed_value(out.value))
+        else:
+            yield GlobalWindows.windowed_value(out)
+
+
 # --------------------------------------------------------------------------------------------- inputs
 def _join(*parts: str) -> str:
     return FileSystems.join(*parts) if "://" in parts[0] else posixpath.join(*parts)

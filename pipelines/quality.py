@@ -30,6 +30,7 @@ from curation.errors import ConfigError
 from curation.quality.fasttext_tagger import DEFAULT_MODEL
 from curation.quality.tagger import DEFAULT_TAGGERS, QualityConfig, QualityTagger, StatsAccumulator
 from curation.schema import Document
+from pipelines.io import in_global_window
 from pipelines.stage import StageSpec, main_for, run_stage
 
 STAGE = "quality"
@@ -74,11 +75,7 @@ class FilterQualityFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput("rejected", doc.rejected(STAGE, reason))
 
     def finish_bundle(self):
-        for out in self._flush():
-            if isinstance(out, beam.pvalue.TaggedOutput):
-                yield beam.pvalue.TaggedOutput(out.tag, GlobalWindows.windowed_value(out.value))
-            else:
-                yield GlobalWindows.windowed_value(out)
+        yield from in_global_window(self._flush())
         for reason, n in self._drops.items():
             Metrics.counter(STAGE, f"dropped/{reason}").inc(n)
         stats = self._acc.result()
