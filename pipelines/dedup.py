@@ -394,12 +394,12 @@ def build(pipeline, docs, args):
     params = args.lsh
     join_shards = max(JOIN_SHARDS_MIN, estimate_num_shards(args.input_files, JOIN_SHARD_BYTES))
     bands, metas, sigs, fp_stats, doc_shards = _fingerprints(docs, args, reference=False, label="",
-                                                      join_shards=join_shards)
+                                                             join_shards=join_shards)
     if args.against_files:
         prev = pipeline | "ReadAgainst" >> ReadDocuments(
             args.against_files, ReadConfig(), STAGE, unique_ids=False)
-        ref_bands, ref_metas, ref_sigs, _, _ = _fingerprints(prev["docs"], args, reference=True, label="Against",
-                                                  join_shards=join_shards)
+        ref_bands, ref_metas, ref_sigs, _, _ = _fingerprints(prev["docs"], args, reference=True,
+                                                             label="Against", join_shards=join_shards)
         bands = (bands, ref_bands) | "FlattenAgainstBands" >> beam.Flatten()
         metas = (metas, ref_metas) | "FlattenAgainstMetas" >> beam.Flatten()
         sigs = (sigs, ref_sigs) | "FlattenAgainstSigs" >> beam.Flatten()
