@@ -50,7 +50,6 @@ from typing import Any
 import apache_beam as beam
 import numpy as np
 import xxhash
-from apache_beam.transforms.window import GlobalWindows
 
 from curation.dedup import keep, report
 from curation.dedup.buckets import bucket_pass, find_buckets
@@ -68,7 +67,14 @@ from curation.dedup.shingles import DEFAULT_NGRAM, batch_shingle_hashes
 from curation.errors import ConfigError
 from curation.readers import ReadConfig
 from curation.text.normalize import normalize_text
-from pipelines.io import MergeStatsFn, ReadDocuments, estimate_num_shards, expand_inputs, shard_of
+from pipelines.io import (
+    MergeStatsFn,
+    ReadDocuments,
+    estimate_num_shards,
+    expand_inputs,
+    in_global_window,
+    shard_of,
+)
 from pipelines.stage import StageSpec, main_for, run_stage
 
 STAGE = "dedup"
@@ -118,11 +124,7 @@ class BatchDocsFn(beam.DoFn):
             yield from self._flush()
 
     def finish_bundle(self):
-        for out in self._flush():
-            if isinstance(out, beam.pvalue.TaggedOutput):
-                yield beam.pvalue.TaggedOutput(out.tag, GlobalWindows.windowed_value(out.value))
-            else:
-                yield GlobalWindows.windowed_value(out)
+        yield from in_global_window(self._flush())
 
     def _flush(self):
         docs, self._docs = self._docs, []

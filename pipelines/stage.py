@@ -32,8 +32,8 @@ from curation.readers import ReadConfig
 from pipelines.io import (
     DEFAULT_SHARD_MB,
     ReadDocuments,
-    estimate_num_shards,
     WriteStageOutput,
+    estimate_num_shards,
     expand_inputs,
     is_stage_output_shard,
     prepare_output,
