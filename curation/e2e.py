@@ -63,7 +63,10 @@ def _filter(ctx):
 
 
 def _dedup(ctx):
-    return _stage("pipelines.dedup", ctx, [ctx.path("02-filter")], "03-dedup")
+    # The survivor of a duplicate cluster is the one the quality classifier likes best (then longest, then
+    # smallest id): the attribute the filter step wrote with the shipped default model.
+    return _stage("pipelines.dedup", ctx, [ctx.path("02-filter")], "03-dedup",
+                  ["--keep-score", "quality/fasttext_default_v1"])
 
 
 def _pii(ctx):
