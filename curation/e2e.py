@@ -209,7 +209,28 @@ def report(run_dir: str, timings: dict | None = None) -> str:
     lines = [summary_table(stats), ""]
     for s in stats:
         lines += stage_highlights(s)
+    lines += _model_lines(run_dir)
     return "\n".join(lines)
+
+
+def _model_lines(run_dir: str) -> list[str]:
+    """Tokenizer size and the reference model's last validation loss per language vs unigram entropy."""
+    lines = []
+    meta = os.path.join(run_dir, "07-tokens", "meta.json")
+    if os.path.exists(meta):
+        with open(meta, encoding="utf-8") as f:
+            m = json.load(f)
+        lines.append(f"tokenizer: vocab {m['vocab_size']:,}; train tokens {m['splits']['train']['tokens']:,}")
+    metrics = os.path.join(run_dir, "08-model", "metrics.jsonl")
+    if os.path.exists(metrics):
+        with open(metrics, encoding="utf-8") as f:
+            evals = [r for r in map(json.loads, f) if "eval" in r]
+        if evals:
+            last = evals[-1]
+            cells = ", ".join(f"{lang} {e['loss']:.2f} nats ({e['bpc']:.2f} bits/char; unigram entropy "
+                              f"{e['unigram_entropy']:.2f})" for lang, e in last["eval"].items())
+            lines.append(f"model step {last['step']}: validation loss {cells}")
+    return lines
 
 
 def report_main(argv: list[str] | None = None) -> int:

@@ -88,8 +88,10 @@ DEFAULT_BAND_PARTITIONS = 64
 # The documents wait for the decisions in join shards of about this much input (at least 16 shards).
 JOIN_SHARD_BYTES = 16 * 1024 * 1024
 JOIN_SHARDS_MIN = 16
-# Round pairs run distributed; a sorted chain (the worst case) of n nodes needs about log2(n) + 2.
-DEFAULT_CC_ROUNDS = 3
+# Round pairs run distributed; a sorted chain (the worst case) of n nodes needs about log2(n) + 2, but
+# LSH graphs are stars after one (bench: the 50k zh set changed only in round 1), and each round pair
+# is two more fused stages (about 0.1 s each with 2 workers). Any residue is finished by union-find.
+DEFAULT_CC_ROUNDS = 1
 
 
 class BatchDocsFn(beam.DoFn):
@@ -321,12 +323,14 @@ class ConnectComponents(beam.PTransform):
             | "GroupRoles" >> beam.GroupByKey()
             | "ResidualEdges" >> beam.FlatMap(_residual_edges).with_outputs("stats", main="edges")
         )
+        # One GroupByKey on a constant key, not ToList (CombineGlobally): no default-value stages;
+        # an empty residual gives an empty dict side input.
         finish = (residual.edges
-                  | "ResidualList" >> beam.combiners.ToList()
-                  | "ResidualUnionFind" >> beam.Map(_union_find))
-        side = beam.pvalue.AsSingleton(finish)
-        from_residual = finish | "ResidualRoots" >> beam.FlatMap(
-            lambda m: [(n, root) for n, root in m.items() if n != root])
+                  | "ResidualOneKey" >> beam.Map(lambda e: (0, e))
+                  | "ResidualList" >> beam.GroupByKey()
+                  | "ResidualUnionFind" >> beam.FlatMap(lambda kv: _union_find(list(kv[1])).items()))
+        side = beam.pvalue.AsDict(finish)
+        from_residual = finish | "ResidualRoots" >> beam.Filter(lambda nr: nr[0] != nr[1])
         from_stars = edges | "StarRoots" >> beam.FlatMap(
             lambda e, m: [] if e[1] in m else [(e[1], m.get(e[0], e[0]))], side)
         roots = (from_residual, from_stars) | "FlattenRoots" >> beam.Flatten()
@@ -442,7 +446,6 @@ def build(pipeline, docs, args):
              | "RootOnes" >> beam.Map(lambda x: (x[2], 1))
              | "ClusterCounts" >> beam.CombinePerKey(sum)
              | "ClusterSize" >> beam.Map(lambda kv: kv[1] + 1))
-    largest = sizes | "Largest" >> beam.CombineGlobally(lambda xs: max(xs, default=0))
     removed = decisions | "RemovedStats" >> beam.Map(lambda x: {x[1][0].split("_")[0]: {"removed": 1}})
     config = {"params": {"threshold": params.threshold, "num_perm": params.num_perm, "bands": params.bands,
                          "rows": params.rows, "ngram": args.ngram, "seed": params.seed, "tag": params.tag(),
@@ -450,11 +453,13 @@ def build(pipeline, docs, args):
               "exact": {"groups": 0, "removed": 0}, "near": {"candidate_pairs": 0, "removed": 0},
               "empty_docs": 0, "short_docs": 0, "cc": {"rounds": args.cc_rounds, "unconverged_nodes": 0}}
     parts = ([fp_stats, buckets.stats, removed, out.stats,
-                         sizes | "SizeStats" >> beam.Map(report.cluster_stats),
+                         sizes | "SizeStats" >> beam.Map(_size_stats),
                          pipeline | "Params" >> beam.Create([config])] + verify_stats + cc["stats"])
     stage_stats = (tuple(parts) | "FlattenDedupStats" >> beam.Flatten()
-                   | "MergeDedupStats" >> beam.CombineGlobally(MergeStatsFn())
-                   | "FinishDedupStats" >> beam.Map(_finish, beam.pvalue.AsSingleton(largest)))
+                   # without defaults: "Params" always gives one input, and the default-value
+                   # stages would be two more round trips with 2 workers
+                   | "MergeDedupStats" >> beam.CombineGlobally(MergeStatsFn()).without_defaults()
+                   | "FinishDedupStats" >> beam.Map(_finish))
     return {"kept": out.kept, "rejected": out.rejected, "stats": [stage_stats]}
 
 
@@ -469,9 +474,16 @@ def _fingerprints(docs, args, reference: bool, label: str, join_shards: int):
     return fps.bands, fps.meta, fps.sigs, fps.stats, batches.docs
 
 
-def _finish(stats: dict, largest: int) -> dict:
-    out = report.finish({k: v for k, v in stats.items() if k != "largest_cluster"})
-    out["largest_cluster"] = largest
+def _size_stats(size: int) -> dict:
+    """`report.cluster_stats`, with the size also counted by exact value: merged stats lists keep only
+    a few examples, so `_finish` takes the largest cluster from these counts (no separate combine)."""
+    return {**report.cluster_stats(size), "sizes_seen": {str(size): 1}}
+
+
+def _finish(stats: dict) -> dict:
+    seen = stats.get("sizes_seen", {})
+    out = report.finish({k: v for k, v in stats.items() if k not in ("largest_cluster", "sizes_seen")})
+    out["largest_cluster"] = max(map(int, seen), default=0)
     for line in report.summary_lines(out):
         LOG.info("%s", line)
     return out
@@ -500,8 +512,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="slices of the band-key space, one GroupByKey key each (default 64; raise it for "
                    "corpora of many millions of documents so no worker holds too many band records)")
     g.add_argument("--cc-rounds", type=int, default=DEFAULT_CC_ROUNDS,
-                   help="large-star/small-star round pairs before the residual check (default 3; LSH graphs "
-                   "converge in 1-2, what is left is finished by union-find and reported)")
+                   help="large-star/small-star round pairs before the residual check (default 1: LSH graphs "
+                   "converge in 1, what is left is finished by union-find and reported)")
 
 
 def validate(args: argparse.Namespace) -> None:
