@@ -70,21 +70,9 @@ def part_parity(device: str) -> dict:
     full = dev(g[:, :-1])[0].argmax(-1)
     out["kv_cache_greedy_matches_full_forward"] = bool((full[:, 7:] == g[:, 8:]).all())
     try:
-        from transformers import LlamaConfig, LlamaForCausalLM
+        from model_ref.export import hf_llama
 
-        hc = LlamaConfig(
-            vocab_size=cfg.vocab_size,
-            hidden_size=cfg.dim,
-            intermediate_size=cfg.ffn_dim,
-            num_hidden_layers=cfg.n_layers,
-            num_attention_heads=cfg.n_heads,
-            num_key_value_heads=cfg.n_kv_heads,
-            head_dim=cfg.head_dim,
-            rms_norm_eps=cfg.norm_eps,
-            max_position_embeddings=cfg.max_seq_len,
-            tie_word_embeddings=True,
-        )
-        hf = LlamaForCausalLM(hc).to(device).eval()
+        hf = hf_llama(cfg).to(device).eval()
         hf.load_state_dict(cpu.state_dict())
         out["hf_max_abs_delta"] = (hf(x.to(device)).logits - dev(x.to(device))[0]).abs().max().item()
     except ImportError as exc:

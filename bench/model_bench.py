@@ -38,23 +38,9 @@ from model_ref.model import ModelConfig, ReferenceLM  # noqa: E402
 
 
 def hf_model(cfg: ModelConfig):
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from model_ref.export import hf_llama
 
-    hc = LlamaConfig(
-        vocab_size=cfg.vocab_size,
-        hidden_size=cfg.dim,
-        intermediate_size=cfg.ffn_dim,
-        num_hidden_layers=cfg.n_layers,
-        num_attention_heads=cfg.n_heads,
-        num_key_value_heads=cfg.n_kv_heads,
-        head_dim=cfg.head_dim,
-        rms_norm_eps=cfg.norm_eps,
-        max_position_embeddings=cfg.max_seq_len,
-        rope_theta=cfg.rope_theta,
-        tie_word_embeddings=cfg.tie_embeddings,
-        attn_implementation="sdpa",
-    )
-    return LlamaForCausalLM(hc)
+    return hf_llama(cfg, attn_implementation="sdpa")
 
 
 def throughput(preset: str, batch: int, seq: int, steps: int, warmup: int, vocab: int | None) -> dict:

@@ -63,6 +63,18 @@ def hf_config(cfg, bos_id: int | None, eos_id: int | None, dtype: str, pad_id: i
     }
 
 
+def hf_llama(cfg, **config_overrides):
+    """A `transformers.LlamaForCausalLM` with the same shape as `cfg` (built from `hf_config`, the dict the
+    export writes), for parity tests and side-by-side benchmarks."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    values = hf_config(cfg, bos_id=None, eos_id=None, dtype="float32")
+    for key in ("architectures", "model_type", "torch_dtype", "dtype"):
+        values.pop(key)
+    values.update(config_overrides)
+    return LlamaForCausalLM(LlamaConfig(**values))
+
+
 def _special_ids(info: dict) -> tuple[int | None, int | None, int | None]:
     """bos / eos / pad ids from the training data's meta.json (None when it is gone)."""
     data_dir = (info.get("train") or {}).get("data")

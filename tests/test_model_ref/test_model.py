@@ -10,22 +10,9 @@ from model_ref.model import KVCache, ModelConfig, ReferenceLM, sample_next
 
 
 def hf_llama(cfg: ModelConfig):
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from model_ref.export import hf_llama as build
 
-    hc = LlamaConfig(
-        vocab_size=cfg.vocab_size,
-        hidden_size=cfg.dim,
-        intermediate_size=cfg.ffn_dim,
-        num_hidden_layers=cfg.n_layers,
-        num_attention_heads=cfg.n_heads,
-        num_key_value_heads=cfg.n_kv_heads,
-        head_dim=cfg.head_dim,
-        rms_norm_eps=cfg.norm_eps,
-        max_position_embeddings=cfg.max_seq_len,
-        rope_theta=cfg.rope_theta,
-        tie_word_embeddings=cfg.tie_embeddings,
-    )
-    return LlamaForCausalLM(hc).eval()
+    return build(cfg).eval()
 
 
 @pytest.mark.parametrize(
