@@ -89,8 +89,8 @@ DEFAULT_BAND_PARTITIONS = 64
 JOIN_SHARD_BYTES = 16 * 1024 * 1024
 JOIN_SHARDS_MIN = 16
 # Round pairs run distributed; a sorted chain (the worst case) of n nodes needs about log2(n) + 2, but
-# LSH graphs are stars after one (bench: the 50k zh set changed only in round 1), and each round pair
-# is two more fused stages (about 0.1 s each with 2 workers). Any residue is finished by union-find.
+# LSH graphs are nearly stars after one (bench: 2 of 50k zh nodes left off the star shape), and each
+# round pair is two more fused stages. The residue is finished by union-find and reported.
 DEFAULT_CC_ROUNDS = 1
 
 
@@ -515,7 +515,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    "corpora of many millions of documents so no worker holds too many band records)")
     g.add_argument("--cc-rounds", type=int, default=DEFAULT_CC_ROUNDS,
                    help="large-star/small-star round pairs before the residual check (default 1: LSH graphs "
-                   "converge in 1, what is left is finished by union-find and reported)")
+                   "are nearly stars after 1, what is left is finished by union-find and reported)")
 
 
 def validate(args: argparse.Namespace) -> None:
