@@ -47,7 +47,7 @@ def text_size(text: str) -> tuple[int, int]:
 
 
 def add_doc(acc: dict[str, Any], doc: Document, kept: bool) -> dict[str, Any]:
-    """Add one document to an accumulator in place (the fast path of `kept_stats`/`rejected_stats`)."""
+    """Add one kept or rejected document to a stats accumulator, in place."""
     chars, nbytes = text_size(doc.text)
     lang = doc.lang or "unrouted"
     if kept:
@@ -66,28 +66,6 @@ def add_doc(acc: dict[str, Any], doc: Document, kept: bool) -> dict[str, Any]:
     slot["chars"] += chars
     slot["bytes"] += nbytes
     return acc
-
-
-def kept_stats(doc: Document) -> dict[str, Any]:
-    """Contribution of one kept document to stats.json."""
-    chars, nbytes = text_size(doc.text)
-    lang = doc.lang or "unrouted"
-    return {
-        "kept": 1,
-        "by_lang": {lang: {"docs": 1, "chars": chars, "bytes": nbytes}},
-        "by_source": {str(doc.source): {"docs": 1, "chars": chars}},
-    }
-
-
-def rejected_stats(doc: Document) -> dict[str, Any]:
-    """Contribution of one rejected document to stats.json."""
-    chars, nbytes = text_size(doc.text)
-    lang = doc.lang or "unrouted"
-    reason = doc.reason or "unspecified"
-    return {
-        "rejected": {"total": 1, "by_reason": {reason: 1}},
-        "rejected_by_lang": {lang: {"docs": 1, "chars": chars, "bytes": nbytes}},
-    }
 
 
 def unreadable_stats(example: dict[str, Any]) -> dict[str, Any]:

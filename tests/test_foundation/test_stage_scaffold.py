@@ -1,0 +1,49 @@
+"""The stage scaffold with a stage that makes its own documents: shard count from the documents' size,
+stage stats merged into stats.json, and the accounting check that keeps _SUCCESS from being written."""
+
+from __future__ import annotations
+
+import os
+
+import apache_beam as beam
+import pytest
+
+from curation.schema import Document
+from curation.testing import read_stage_output
+from pipelines.stage import StageSpec, run_stage
+
+
+def _docs(n):
+    return [Document(id=f"d{i:03d}", text="文本" * 300, source="gen", source_file="gen", row=i) for i in range(n)]
+
+
+def _spec(drop_silently: bool) -> StageSpec:
+    def build(pipeline, docs, args):
+        made = pipeline | "Make" >> beam.Create(_docs(40))
+        kept, rejected = made | "Split" >> beam.Partition(lambda d, n: int(d.id.endswith("7")), 2)
+        if drop_silently:  # a buggy stage that loses documents
+            kept = kept | "Lose" >> beam.Filter(lambda d: not d.id.endswith("3"))
+        rejected = rejected | "Stamp" >> beam.Map(lambda d: d.rejected("gen", "ends_in_7"))
+        stats = pipeline | "Extra" >> beam.Create([{"made": 20}, {"made": 20}])
+        return {"kept": kept, "rejected": rejected, "stats": [stats], "read": made}
+
+    return StageSpec(name="gen", description="test stage", build=build, needs_input=False)
+
+
+def test_stage_without_inputs_sizes_shards_from_its_documents(tmp_path):
+    out = str(tmp_path / "out")
+    stats = run_stage(_spec(False), ["--output", out, "--shard-size-mb", "0.004"])
+    result = read_stage_output(out)
+    assert result["complete"] and stats["accounting"]["ok"]
+    assert stats["input_records"] == 40 and stats["kept"] == 36 and stats["rejected"]["by_reason"] == {"ends_in_7": 4}
+    assert stats["stage_stats"] == {"made": 40}
+    assert len(os.listdir(os.path.join(out, "data"))) == stats["shards"]["data"] > 1
+    assert sorted(d.id for d in result["kept"] + result["rejected"]) == [f"d{i:03d}" for i in range(40)]
+
+
+def test_documents_lost_by_a_stage_fail_the_run_without_success(tmp_path):
+    out = str(tmp_path / "out")
+    with pytest.raises(Exception, match="accounting check failed"):
+        run_stage(_spec(True), ["--output", out])
+    assert not os.path.exists(os.path.join(out, "_SUCCESS"))
+    assert os.path.exists(os.path.join(out, "stats.json"))  # written for diagnosis, never marked complete
