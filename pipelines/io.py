@@ -295,14 +295,12 @@ class WriteShards(beam.PTransform):
 
 def estimate_num_shards(files: list[str], shard_bytes: int) -> int:
     """Shard count from the input files' sizes (compressed inputs counted at 4x), at least 1."""
-    total = 0
-    for path in files:
-        try:
-            size = FileSystems.match([path])[0].metadata_list[0].size_in_bytes
-        except Exception:
-            size = 0
-        compressed = path.lower().endswith((".gz", ".zst", ".zstd", ".parquet"))
-        total += size * (4 if compressed else 1)
+    try:
+        sizes = {m.path: m.size_in_bytes for r in FileSystems.match(files) for m in r.metadata_list}
+    except Exception:  # a file vanished since expand_inputs: size it as empty, the read will report it
+        sizes = {}
+    total = sum(sizes.get(path, 0) * (4 if path.lower().endswith((".gz", ".zst", ".zstd", ".parquet")) else 1)
+                for path in files)
     return max(1, math.ceil(total / shard_bytes))
 
 
