@@ -16,7 +16,9 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 LANGS = ("zh", "bilingual", "en", "other")
 
@@ -177,3 +179,68 @@ def from_table(table: pa.Table) -> list[Document]:
 def is_canonical(schema: pa.Schema) -> bool:
     """True when a Parquet file already carries Qingliu's columns (a previous stage's output)."""
     return all(name in schema.names for name in ("id", "text", "attributes", "provenance"))
+
+
+ATTRIBUTES_TYPE = ARROW_SCHEMA.field("attributes").type
+
+
+def attributes_column(columns: dict[str, np.ndarray], n: int, base: pa.Array | pa.ChunkedArray | None = None
+                      ) -> pa.Array:
+    """The `attributes` map column from dense float columns (NaN = no entry), merged over `base`.
+
+    Each row holds `{**base_row, **present_columns_row}` with its entries sorted by key, exactly what
+    `to_table` writes for such a document (`dict(base_row)`: a key repeated in a base row keeps its last
+    value; null base values stay null). Built with one `MapArray.from_arrays` instead of a Python list of
+    pairs per row.
+
+    Args:
+        columns: attribute name -> float64 array of length `n`; NaN where the row has no such attribute.
+        n: number of rows.
+        base: the input's `attributes` column (map<string, double>), or None.
+    """
+    keys = set(columns)
+    flat = None
+    if base is not None:
+        if isinstance(base, pa.ChunkedArray):
+            base = base.combine_chunks() if base.num_chunks != 1 else base.chunk(0)
+        offsets = base.offsets.to_numpy(zero_copy_only=False).astype(np.int64)
+        lengths = np.diff(offsets)
+        if base.null_count:
+            lengths[base.is_null().to_numpy(zero_copy_only=False)] = 0  # a null map reads as {}
+        total = int(lengths.sum())
+        if total:
+            # `.keys` / `.items` are the whole child arrays (slicing not applied): take this slice's entries.
+            before = np.cumsum(lengths) - lengths
+            take = pa.array(np.arange(total) - np.repeat(before - offsets[:-1], lengths), pa.int64())
+            codes = pc.dictionary_encode(base.keys.take(take))
+            items = base.items.take(take)
+            base_keys = codes.dictionary.to_pylist()
+            keys.update(base_keys)
+            flat = (np.repeat(np.arange(n), lengths), codes.indices.to_numpy(zero_copy_only=False), base_keys,
+                    items.to_numpy(zero_copy_only=False), items.is_null().to_numpy(zero_copy_only=False))
+    names = sorted(keys)
+    index = {k: j for j, k in enumerate(names)}
+    values = np.full((n, len(names)), np.nan)
+    present = np.zeros((n, len(names)), dtype=bool)
+    null = None
+    if flat is not None:
+        rows, codes, base_keys, vals, nulls = flat
+        cols = np.array([index[k] for k in base_keys], dtype=np.int64)[codes]
+        values[rows, cols] = vals
+        present[rows, cols] = True
+        if nulls.any():
+            null = np.zeros((n, len(names)), dtype=bool)
+            null[rows, cols] = nulls
+    for name, col in columns.items():
+        j = index[name]
+        have = ~np.isnan(col)
+        values[have, j] = col[have]
+        present[have, j] = True
+        if null is not None:
+            null[have, j] = False
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(present.sum(axis=1), out=offsets[1:])
+    key_idx = np.nonzero(present)[1]
+    key_arr = pa.array(names, pa.string()).take(pa.array(key_idx, pa.int64()))
+    items = pa.array(values[present], pa.float64(), mask=null[present] if null is not None else None)
+    return pa.MapArray.from_arrays(pa.array(offsets), key_arr, items, type=ATTRIBUTES_TYPE)

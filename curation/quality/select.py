@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import yaml
 
 from curation.errors import ConfigError
@@ -154,6 +155,54 @@ class Selector:
             if value is not None and ((lo is not None and value < lo) or (hi is not None and value > hi)):
                 return name, i
         return None, len(self.rules)
+
+    def first_failure_batch(self, langs: list[str | None], empty: np.ndarray, cols: dict[str, np.ndarray]
+                            ) -> np.ndarray:
+        """`first_failure` over a batch, vectorized: the index of each document's first failing check.
+
+        Args:
+            langs: routed language per document.
+            empty: True where the text is empty or whitespace only (`not text.strip()`).
+            cols: attribute -> float64 array over the batch, NaN where the document has no value (a rule
+                whose attribute is NaN does not fail, as a missing attribute in `first_failure`).
+
+        Returns:
+            int array: -3, -2, -1 for the built-in checks (`BUILTIN` order), i for rule i,
+            len(rules) where every check passes. `reason_names()[code + 3]` is the reason (None = kept).
+        """
+        n = len(langs)
+        lang_names = sorted({lang or "other" for lang in langs})
+        code_of = {lang: i for i, lang in enumerate(lang_names)}
+        codes = np.fromiter((code_of[lang or "other"] for lang in langs), dtype=np.int64, count=n)
+        out = np.full(n, len(self.rules), dtype=np.int64)
+        nchars = cols.get(NCHARS_ATTR)
+        letters = cols.get(LETTERS_ATTR)
+        fail = empty | (nchars == 0) if nchars is not None else empty.copy()
+        out[fail] = -3
+        pending = ~fail
+        if letters is not None:
+            fail = pending & (letters == 0)
+            out[fail] = -2
+            pending &= ~fail
+        other = np.array([lang not in self.keep_langs for lang in lang_names], dtype=bool)[codes]
+        fail = pending & other
+        out[fail] = -1
+        pending &= ~fail
+        nan = float("nan")
+        for i, rule in enumerate(self.rules):
+            value = cols.get(rule.attr)
+            if value is None:
+                continue
+            lo = np.array([rule.min.get(lang, nan) for lang in lang_names])[codes]
+            hi = np.array([rule.max.get(lang, nan) for lang in lang_names])[codes]
+            fail = pending & ((value < lo) | (value > hi))  # NaN bound or value: no failure
+            out[fail] = i
+            pending &= ~fail
+        return out
+
+    def reason_names(self) -> tuple[str | None, ...]:
+        """Reason per `first_failure_batch` code + 3 (the last entry, None, is "kept")."""
+        return BUILTIN + tuple(r.name for r in self.rules) + (None,)
 
     def first_rule_reading(self, prefix: str) -> int:
         """Index of the first rule whose attribute starts with `prefix` (len(rules) when none does)."""

@@ -18,14 +18,19 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from curation.errors import ConfigError
 from curation.quality.fasttext_tagger import DEFAULT_MODEL, FastTextQualityTagger, resolve_model_path
 from curation.quality.registry import list_taggers, prepare_views, run_taggers
 from curation.quality.select import Selector, make_selector
 from curation.quality.view import MAX_CHARS, make_view
-from curation.schema import Document
+from curation.schema import ARROW_SCHEMA, DATA_COLUMNS, REJECTED_SCHEMA, Document, attributes_column
 from curation.stats import text_size
 from curation.text.langid import LanguageRouter
+from curation.text.normalize import normalize_text
 
 LOG = logging.getLogger(__name__)
 
@@ -161,6 +166,139 @@ class QualityTagger:
                     s[4] = self.selector.first_failure(s[1], s[0].text, s[2], only=self._ft_attrs, before=s[5])[0] or s[4]
         return [(doc.copy(lang=lang, attributes={**doc.attributes, **attrs}), reason)
                 for doc, lang, attrs, _, reason, _ in staged]
+
+    def process_table(self, table: pa.Table, stage: str = "quality") -> tuple[pa.Table, pa.Table, dict[str, Any]]:
+        """The columnar fast path of the whole stage: (kept, rejected, stage stats) for one Arrow batch.
+
+        Same documents, languages, reasons, attributes and stats as `process_batch` on the documents of
+        `table` followed by `StatsAccumulator` (the per-document path is the oracle; tests check the
+        equality), computed over the batch: routing with `LanguageRouter.route_batch`, the rule features
+        with `tag_batch` (attribute -> array), selection with `Selector.first_failure_batch`, fastText only
+        for the documents whose verdict can still depend on it, the attribute map built in one
+        `MapArray.from_arrays`, the stats with numpy.
+
+        Args:
+            table: documents with the canonical columns (`ARROW_SCHEMA`; extra columns are ignored).
+            stage: written in the `stage` column of rejected rows.
+
+        Returns:
+            kept (`ARROW_SCHEMA`), rejected (`REJECTED_SCHEMA`, with `stage` and `reason`), and the stats
+            dict of `StatsAccumulator.result()` for this batch.
+        """
+        n = table.num_rows
+        texts = table.column("text").to_pylist()
+        langs, route_cols = self.router.route_batch(texts)
+        if self.cfg.keep_lang:
+            langs = [given or routed for given, routed in zip(table.column("lang").to_pylist(), langs)]
+        cols = {k: v for k, v in route_cols.items() if not np.isnan(v).all()}
+        for k, v in tag_batch(self.taggers, texts, langs, self.cfg.max_chars).items():
+            cols[k] = np.where(np.isnan(v), cols[k], v) if k in cols else v
+        empty = np.fromiter((not t or t.isspace() for t in texts), dtype=bool, count=n)
+        at = self.selector.first_failure_batch(langs, empty, cols)
+        if self.models:
+            todo = np.flatnonzero(at >= self._first_ft_rule).tolist()
+            norms = [normalize_text(texts[i][: self.cfg.max_chars]) for i in todo]
+            todo, norms = [i for i, s in zip(todo, norms) if s], [s for s in norms if s]
+            if todo:
+                for m in self.models:
+                    col = np.full(n, np.nan)
+                    col[todo] = [round(score, 5) for score in m.score_norms(norms)]
+                    cols[m.attribute] = col
+                # Every rule before a scored document's first failure passed; a fastText rule among them
+                # may fail now (rules after it cannot change the first failure): select again.
+                at = self.selector.first_failure_batch(langs, empty, cols)
+        names = self.selector.reason_names()
+        keep = at == len(self.selector.rules)
+        lang_arr = pa.array(langs, pa.string())
+        attrs = attributes_column(cols, n, table.column("attributes") if "attributes" in table.column_names else None)
+        out = table.select([c for c in DATA_COLUMNS if c in table.column_names])
+        out = out.set_column(out.schema.get_field_index("lang"), "lang", lang_arr)
+        out = out.set_column(out.schema.get_field_index("attributes"), "attributes", attrs)
+        out = out.cast(ARROW_SCHEMA)
+        mask = pa.array(keep)
+        kept = out.filter(mask)
+        rej_idx = np.flatnonzero(~keep)
+        rejected = out.filter(pc.invert(mask))
+        reasons = [names[c + 3] for c in at[rej_idx].tolist()]
+        rejected = pa.Table.from_arrays(
+            rejected.columns + [pa.array([stage] * len(reasons), pa.string()), pa.array(reasons, pa.string()),
+                                pa.nulls(len(reasons), pa.string())], schema=REJECTED_SCHEMA)
+        return kept, rejected, self._table_stats(table, texts, langs, at, keep, attrs)
+
+    def _table_stats(self, table, texts, langs, at, keep, attrs) -> dict[str, Any]:
+        """`StatsAccumulator.result()` of the batch, from arrays (bincounts per language, reason, bin)."""
+        n = len(texts)
+        if not n:
+            return {}
+        lang_names = sorted(set(langs))
+        code = {lang: i for i, lang in enumerate(lang_names)}
+        lc = np.fromiter((code[x] for x in langs), dtype=np.int64, count=n)
+        L = len(lang_names)
+        chars = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        nbytes = pc.binary_length(table.column("text")).to_numpy(zero_copy_only=False).astype(np.int64)
+
+        def per_lang(weights=None, where=None):
+            idx = lc if where is None else lc[where]
+            w = None if weights is None else (weights if where is None else weights[where])
+            return np.bincount(idx, weights=w, minlength=L)
+
+        out: dict[str, Any] = {}
+        docs, ch, by = per_lang(), per_lang(chars), per_lang(nbytes)
+        out["routed"] = {lang_names[i]: {"docs": int(docs[i]), "chars": int(ch[i]), "bytes": int(by[i])}
+                         for i in range(L) if docs[i]}
+        kd, kc = per_lang(where=keep), per_lang(chars, where=keep)
+        if kd.any():
+            out["kept_by_lang"] = {lang_names[i]: {"docs": int(kd[i]), "chars": int(kc[i])} for i in range(L) if kd[i]}
+        if not keep.all():
+            names = self.selector.reason_names()
+            R = len(names)
+            counts = np.bincount((at[~keep] + 3) * L + lc[~keep], minlength=R * L).reshape(R, L)
+            out["drops"] = {names[r]: {lang_names[i]: int(counts[r, i]) for i in range(L) if counts[r, i]}
+                            for r in range(R) if counts[r].any()}
+        hist: dict[str, Any] = {}
+        keys = attrs.keys.to_numpy(zero_copy_only=False) if len(attrs.keys) else np.array([], dtype=object)
+        values = attrs.items.to_numpy(zero_copy_only=False)
+        rows = np.repeat(np.arange(n), np.diff(attrs.offsets.to_numpy(zero_copy_only=False)))
+        for attr in HISTOGRAMS:
+            sel = np.flatnonzero(keys == attr)
+            if not len(sel):
+                continue
+            b = np.clip(np.trunc(values[sel] * 10), 0, 9).astype(np.int64)
+            counts = np.bincount(lc[rows[sel]] * 10 + b, minlength=L * 10).reshape(L, 10)
+            hist[attr] = {lang_names[i]: {f"{k / 10:.1f}": int(counts[i, k]) for k in range(10) if counts[i, k]}
+                          for i in range(L) if counts[i].any()}
+        if hist:
+            out["histograms"] = hist
+        return out
+
+
+def tag_batch(taggers, texts: list[str], langs: list[str], max_chars: int = MAX_CHARS) -> dict[str, np.ndarray]:
+    """Rule features of a batch: attribute -> float64 array (NaN where the document has no value).
+
+    `curation.quality.batch.tag_batch` (vectorized over the batch) when it is installed, else the
+    per-document reference below (`run_taggers(make_view(...))` for each document).
+    """
+    try:
+        from curation.quality.batch import tag_batch as fast
+    except ImportError:
+        return tag_batch_per_doc(taggers, texts, langs, max_chars)
+    return fast(tuple(taggers), texts, langs, max_chars)
+
+
+def tag_batch_per_doc(taggers, texts: list[str], langs: list[str], max_chars: int = MAX_CHARS
+                      ) -> dict[str, np.ndarray]:
+    """`tag_batch` computed one document at a time (the reference; `prepare_views` batches the n-grams)."""
+    views = [make_view(t, lang, max_chars) for t, lang in zip(texts, langs)]
+    prepare_views(tuple(taggers), views)
+    rows = [run_taggers(tuple(taggers), v) for v in views]
+    out: dict[str, np.ndarray] = {}
+    for i, row in enumerate(rows):
+        for k, v in row.items():
+            col = out.get(k)
+            if col is None:
+                col = out[k] = np.full(len(texts), np.nan)
+            col[i] = v
+    return out
 
 
 def doc_stats(doc: Document, reason: str | None) -> dict[str, Any]:

