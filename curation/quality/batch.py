@@ -1,0 +1,545 @@
+"""Rule features of a whole batch at once: the same numbers as the per-document taggers, computed with numpy.
+
+    >>> from curation.quality.batch import tag_batch
+    >>> out = tag_batch(("script_v1",), ["今天天气很好。", ""], ["zh", "zh"])
+    >>> out["quality/han_ratio_v1"].tolist()
+    [0.83333, 0.0]
+
+The per-document taggers (`rules_*.py`, run by `registry.run_taggers` on a `view.TextView`) define every
+feature and stay the oracle; `tag_batch` gives, for every document, exactly what
+`run_taggers(taggers, make_view(text, lang, max_chars))` gives (tests/test_quality/test_batch_features.py
+checks it on the demo corpus, on real corpora and on edge cases). What makes it fast on the short documents
+of real Chinese corpora (~330 bytes each) is that almost nothing runs once per document:
+
+- the batch's texts become one UTF-32 code-point array; a lookup table gives each code point a set of class
+  bits (whitespace, \\w, digit, Han, stop character, replacement, control, rare Han ...), built once from the
+  rules' own regexes so the classes cannot drift; per-document counts are differences of one cumulative sum;
+- lines and paragraphs are ranges of that array (first and last non-space character); duplicates are found
+  by one sort of (document, length, hash) keys, and every hash-equal pair is compared as text before it
+  counts (so a 64-bit collision cannot change a value);
+- regex and multi-pattern rules (lexicon, mojibake, HTML, English stop words) scan the joined batch once,
+  with a separator that no match can cross; match positions go back to documents with `np.searchsorted`;
+- character n-gram statistics come from `char_ngram_stats_batch` (rules_repetition.py).
+
+What still runs per document: `normalize_text` (the matching view; its output must be identical), the
+code-line regex on documents that contain a code trigger at all, word n-grams of non-Chinese documents
+(their units are Python `hash()` values of tokens), and taggers without a batch form (any tagger
+registered outside the built-in rule modules goes through `run_taggers` unchanged).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+
+import numpy as np
+
+from curation.quality import rules_garbled, rules_lexicon, rules_repetition, rules_text
+from curation.quality.registry import _NAME, get_tagger
+from curation.quality.view import MAX_CHARS, TextView
+from curation.text.normalize import HAN_CLASS, normalize_text
+
+# Class bits of a code point (one uint32 table over all of Unicode).
+WS, WORD, DIGIT, HANC, HANF, ZHSTOP, REPL, CTRL, RARE, TERM, BULLET, LATIN_LEAD = (1 << i for i in range(12))
+_HANF_RE = "[\u3400-\u9fff\uf900-\ufaff\U00020000-\U000323af]"  # what `count_han_fast` counts
+
+
+@functools.lru_cache(maxsize=1)
+def class_table() -> np.ndarray:
+    """uint32 class bits for every code point, from the very regexes the per-document rules use."""
+    allchars = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    table = np.zeros(0x110000, dtype=np.uint32)
+
+    def mark(bit: int, pattern: str | re.Pattern) -> None:
+        pat = re.compile(pattern) if isinstance(pattern, str) else pattern
+        table[np.fromiter((m.start() for m in pat.finditer(allchars)), dtype=np.int64)] |= bit
+
+    mark(WS, r"\s")
+    mark(WORD, r"\w")
+    mark(DIGIT, r"\d")
+    mark(HANC, f"[{HAN_CLASS}]")
+    mark(HANF, _HANF_RE)
+    mark(ZHSTOP, rules_text._ZH_STOP)
+    mark(REPL, rules_garbled._REPLACEMENT)
+    mark(CTRL, rules_garbled._CONTROL)
+    mark(RARE, rules_garbled._rare_han_re())
+    for chars, bit in ((rules_text.TERMINAL, TERM), (rules_text._BULLET, BULLET)):
+        assert all(len(ch) == 1 for ch in chars)  # endswith/startswith on one character
+        table[[ord(ch) for ch in chars]] |= bit
+    mark(LATIN_LEAD, "[\u00c2-\u00ef锟烫屯]")  # a mojibake match starts with one of these
+    return table
+
+
+def _codes(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(code points of the strings joined, as int64; offsets: string i is [off[i], off[i + 1]))."""
+    lens = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    off = np.zeros(len(strings) + 1, dtype=np.int64)
+    np.cumsum(lens, out=off[1:])
+    cp = np.frombuffer("".join(strings).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return cp, off
+
+
+def _seg_count(mask: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """Per-string count of True in `mask` (strings are [off[i], off[i + 1])); empty strings give 0."""
+    cs = np.zeros(len(mask) + 1, dtype=np.int64)
+    np.cumsum(mask, out=cs[1:])
+    return cs[off[1:]] - cs[off[:-1]]
+
+
+def _doc_of(pos: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """Index of the string each position falls in (positions inside a string, offsets as in `_codes`)."""
+    return np.searchsorted(off, pos, side="right") - 1
+
+
+def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den as Python's int / int gives it (exact operands below 2**53, so IEEE division is the same)."""
+    return num.astype(np.float64) / den.astype(np.float64)
+
+
+def _regex_counts(pattern: re.Pattern, strings: list[str], which: np.ndarray, k: int, sep: str,
+                  weight: bool) -> np.ndarray:
+    """Per-document number (or total length, `weight`) of `pattern.finditer` matches over the documents
+    `which`, scanned as one string joined with `sep` (a separator no match of `pattern` can touch)."""
+    out = np.zeros(k, dtype=np.int64)
+    if not len(which):
+        return out
+    parts = [strings[i] for i in which]
+    joined = sep.join(parts)
+    spans = [m.span() for m in pattern.finditer(joined)]
+    if not spans:
+        return out
+    sp = np.array(spans, dtype=np.int64)
+    lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)) + len(sep)
+    starts = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum(lens, out=starts[1:])
+    local = _doc_of(sp[:, 0], starts)
+    np.add.at(out, which[local], sp[:, 1] - sp[:, 0] if weight else 1)
+    return out
+
+
+class _Batch:
+    """Shared arrays of one batch (computed lazily, each at most once)."""
+
+    def __init__(self, texts: list[str], langs: list[str], max_chars: int):
+        self.k = len(texts)
+        self.max_chars = max_chars
+        self.texts = texts
+        self.langs = [lang or "other" for lang in langs]
+        self.cuts = [t[:max_chars] if len(t) > max_chars else t for t in texts]
+        self.truncated = np.fromiter((len(t) > max_chars for t in texts), dtype=bool, count=self.k)
+        self.norms = [normalize_text(c) for c in self.cuts]
+        self.cp, self.off = _codes(self.cuts)
+        self.lens = np.diff(self.off)
+        self.fl = class_table()[self.cp]
+        self.lang = np.array(self.langs, dtype=object)
+        self._cache: dict = {}
+
+    def lazy(self, key: str, fn: Callable):
+        if key not in self._cache:
+            self._cache[key] = fn()
+        return self._cache[key]
+
+    def count(self, bit: int) -> np.ndarray:
+        """Per-document count of cut characters with class `bit`."""
+        return self.lazy(f"count{bit}", lambda: _seg_count((self.fl & bit) != 0, self.off))
+
+    def count_cp(self, ch: str) -> np.ndarray:
+        return self.lazy(f"cp{ch}", lambda: _seg_count(self.cp == ord(ch), self.off))
+
+    # -- the normalized view -------------------------------------------------------------------------------
+    @property
+    def norm(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(code points, offsets, class bits) of the normalized views."""
+        def build():
+            cp, off = _codes(self.norms)
+            return cp, off, class_table()[cp]
+        return self.lazy("norm", build)
+
+    def norm_count(self, bit: int) -> np.ndarray:
+        return self.lazy(f"ncount{bit}", lambda: _seg_count((self.norm[2] & bit) != 0, self.norm[1]))
+
+    # -- positions -----------------------------------------------------------------------------------------
+    @property
+    def first(self) -> np.ndarray:
+        """True at the first position of every document."""
+        def build():
+            m = np.zeros(len(self.cp), dtype=bool)
+            m[self.off[:-1][self.lens > 0]] = True
+            return m
+        return self.lazy("first", build)
+
+    @property
+    def n_nonspace(self) -> np.ndarray:
+        return self.lens - self.count(WS)
+
+    @property
+    def n_han(self) -> np.ndarray:
+        return self.count(HANF)
+
+    @property
+    def words(self) -> np.ndarray:
+        """`rules_text.n_words`: Han characters plus runs of other non-space characters."""
+        def build():
+            tok = (self.fl & (WS | HANC)) == 0
+            start = tok.copy()
+            start[1:] &= ~tok[:-1] | self.first[1:]
+            self._cache["tok_chars"] = _seg_count(tok, self.off)
+            self._cache["n_tokens"] = _seg_count(start, self.off)
+            return self.n_han + self._cache["n_tokens"]
+        return self.lazy("words", build)
+
+    def ranges(self, key: str, boundary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stripped non-empty pieces of every document, the pieces separated where `boundary` is True
+        (boundary characters must be whitespace): (doc, first, last) position arrays, in text order."""
+        def build():
+            seg = np.cumsum(boundary | self.first)  # a new piece after each boundary and at each document
+            q = np.flatnonzero((self.fl & WS) == 0)
+            g = seg[q]
+            new = np.ones(len(q), dtype=bool)
+            new[1:] = g[1:] != g[:-1]
+            first = q[new]
+            last = q[np.append(np.flatnonzero(new)[1:] - 1, len(q) - 1)] if len(q) else q
+            return _doc_of(first, self.off), first, last
+        return self.lazy(key, build)
+
+    @property
+    def lines(self):
+        """`view.lines`: stripped non-empty lines, as (doc, first, last)."""
+        return self.ranges("lines", self.cp == 10)
+
+    @property
+    def paras(self):
+        """Stripped non-empty pieces of `text.split("\\n\\n")`: pieces between runs of two or more newlines
+        (the odd newline a run of three leaves is stripped away)."""
+        def boundary():
+            nl = self.cp == 10
+            both = np.zeros(len(nl), dtype=bool)  # a newline next to a newline of the same document
+            pair = nl[1:] & nl[:-1] & ~self.first[1:]
+            both[1:] |= pair
+            both[:-1] |= pair
+            return both
+        return self.ranges("paras", boundary())
+
+
+# -- per-tagger batch forms --------------------------------------------------------------------------------
+def _length(b: _Batch) -> dict[str, np.ndarray]:
+    words = b.words
+    n_chars = b.n_nonspace.copy()
+    for i in np.flatnonzero(b.truncated):  # the whole text's count (the cut is all the arrays hold)
+        n_chars[i] = len(b.texts[i]) - _n_space(b.texts[i])
+    doc, first, last = b.lines
+    n_lines = np.bincount(doc, minlength=b.k)
+    line_chars = np.bincount(doc, weights=(last - first + 1), minlength=b.k)
+    ntok, tchars = b._cache["n_tokens"], b._cache["tok_chars"]
+    return {
+        "n_chars": n_chars,
+        "n_words": np.where(b.truncated, np.maximum(words, n_chars // 2), words),
+        "n_lines": n_lines,
+        "mean_line_len": np.where(n_lines > 0, line_chars / np.maximum(n_lines, 1), 0.0),
+        "mean_word_len": np.where(ntok > 0, _div(tchars, np.maximum(ntok, 1)), 0.0),
+        "newline_word_ratio": _div(b.count_cp("\n"), np.maximum(words, 1)),
+    }
+
+
+def _n_space(text: str) -> int:
+    return len(text) - len(rules_text._SPACE.sub("", text))
+
+
+def _script(b: _Batch) -> dict[str, np.ndarray]:
+    n = b.n_nonspace
+    words = b.words
+    non_alnum = b.lens - b.count(WORD | WS)  # neither \w nor \s: [^\w\s]
+    dots = _dot_triples(b)
+    sym = b.count_cp("#") + b.count_cp("…") + dots
+    has = n > 0
+    n1 = np.maximum(n, 1)
+    return {
+        "letters": np.where(has, n - non_alnum - b.count_cp("_"), 0),
+        "han_ratio": np.where(has, _div(b.n_han, n1), 0.0),
+        "digit_ratio": np.where(has, _div(b.count(DIGIT), n1), 0.0),
+        "non_alnum_ratio": np.where(has, _div(non_alnum, n1), 0.0),
+        "symbol_word_ratio": np.where(has, _div(sym, np.maximum(words, 1)), 0.0),
+    }
+
+
+def _dot_triples(b: _Batch) -> np.ndarray:
+    """Per document, non-overlapping '...' matches: len // 3 of every run of full stops."""
+    dot = b.cp == ord(".")
+    pos = np.flatnonzero(dot)
+    if not len(pos):
+        return np.zeros(b.k, dtype=np.int64)
+    new = np.ones(len(pos), dtype=bool)
+    new[1:] = (pos[1:] != pos[:-1] + 1) | b.first[pos[1:]]
+    run = np.cumsum(new) - 1
+    run_len = np.bincount(run)
+    run_doc = _doc_of(pos[new], b.off)
+    return np.bincount(run_doc, weights=run_len // 3, minlength=b.k).astype(np.int64)
+
+
+def _punctuation(b: _Batch) -> dict[str, np.ndarray]:
+    doc, first, last = b.lines
+    n = np.bincount(doc, minlength=b.k)
+    short = np.array([10 if lang in ("zh", "bilingual") else 30 for lang in b.langs], dtype=np.int64)
+    length = last - first + 1
+    lc, fc = b.cp[last], b.fl[first]
+    ell = (lc == ord("…")) | ((length >= 3) & (lc == 46) & (b.cp[np.maximum(last - 1, 0)] == 46)
+                             & (b.cp[np.maximum(last - 2, 0)] == 46))
+    multi = n >= 2
+    n1 = np.maximum(n, 1)
+
+    def frac(mask, neutral):
+        return np.where(multi, _div(np.bincount(doc[mask], minlength=b.k), n1), neutral)
+
+    return {
+        "line_punct_end": frac((b.fl[last] & TERM) != 0, 1.0),
+        "short_line_ratio": frac(length <= short[doc], 0.0),
+        "bullet_lines": frac((fc & BULLET) != 0, 0.0),
+        "ellipsis_lines": frac(ell, 0.0),
+    }
+
+
+def _stopwords(b: _Batch) -> dict[str, np.ndarray]:
+    not_zh = np.flatnonzero(b.lang != "zh")
+    # \b...\b: a match is a whole \w run, and the separator (a space) is not \w, so none crosses it
+    en = _regex_counts(rules_text._EN_STOP, b.norms, not_zh, b.k, " ", weight=False)
+    zh = np.where(b.lang != "en", b.norm_count(ZHSTOP), 0)
+    count = en + zh
+    return {"stop_words": count, "stop_word_ratio": _div(count, np.maximum(b.words, 1))}
+
+
+def _dup_pieces(b: _Batch, doc: np.ndarray, first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`rules_repetition._dup_items` of every document's pieces (doc, first, last): (fraction of pieces that
+    repeat an earlier one, fraction of characters in them).
+
+    Pieces are grouped by (document, length, 64-bit polynomial hash); the members of every group are then
+    compared as strings, so a hash collision (odds ~2**-64 a pair, but polynomial hashes mod 2**64 have
+    known adversarial inputs) sends that document to the per-document function instead of changing it.
+    """
+    k = b.k
+    zero = np.zeros(k)
+    if not len(doc):
+        return zero, zero.copy()
+    length = last - first + 1
+    h = _range_hash(b, first, last + 1)
+    order = np.lexsort((h, length, doc))
+    sd, sl, sh = doc[order], length[order], h[order]
+    same = (sd[1:] == sd[:-1]) & (sl[1:] == sl[:-1]) & (sh[1:] == sh[:-1])
+    if not same.any():
+        return zero, zero.copy()
+    # verify: each repeat equals its group's first member as text
+    starts = np.flatnonzero(np.concatenate(([True], ~same)))
+    head = order[starts[np.cumsum(np.concatenate(([True], ~same))) - 1]]
+    rep = np.flatnonzero(np.concatenate(([False], same)))
+    bad = set()
+    for i in rep:
+        j, j0 = order[i], head[i]
+        d = int(doc[j])
+        if d in bad:
+            continue
+        t, o = b.cuts[d], int(b.off[d])
+        if t[first[j] - o: last[j] + 1 - o] != t[first[j0] - o: last[j0] + 1 - o]:
+            bad.add(d)
+    dup = np.bincount(sd[rep], minlength=k)
+    dup_chars = np.bincount(sd[rep], weights=sl[rep], minlength=k)
+    n = np.bincount(doc, minlength=k)
+    chars = np.bincount(doc, weights=length, minlength=k)
+    frac = np.where(n > 0, _div(dup, np.maximum(n, 1)), 0.0)
+    cfrac = np.where(dup > 0, dup_chars / np.maximum(chars, 1), 0.0)
+    frac[dup == 0] = 0.0
+    for d in bad:
+        sel = doc == d
+        t, o = b.cuts[d], int(b.off[d])
+        items = [t[f - o: e + 1 - o] for f, e in zip(first[sel].tolist(), last[sel].tolist())]
+        frac[d], cfrac[d] = rules_repetition._dup_items(items)
+    return frac, cfrac
+
+
+_B = np.uint64(0x9E3779B97F4A7C15)  # odd, so invertible mod 2**64
+_B_INV = np.uint64(pow(int(_B), -1, 2**64))
+
+
+def _range_hash(b: _Batch, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Polynomial hash mod 2**64 of the cut text's ranges [start, end): (P[end] - P[start]) / B**start with
+    P[i] = sum_{j < i} cp[j] * B**j; the division is a multiplication by the inverse of B (B is odd)."""
+    def build():
+        n = len(b.cp)
+        powers = np.full(n, _B, dtype=np.uint64)
+        powers[0] = 1
+        np.cumprod(powers, out=powers)
+        inv = np.full(n + 1, _B_INV, dtype=np.uint64)
+        inv[0] = 1
+        np.cumprod(inv, out=inv)
+        prefix = np.zeros(n + 1, dtype=np.uint64)
+        np.cumsum(b.cp.astype(np.uint64) * powers, out=prefix[1:])
+        return prefix, inv
+    prefix, inv = b.lazy("prefix_hash", build)
+    with np.errstate(over="ignore"):
+        return (prefix[end] - prefix[start]) * inv[start]
+
+
+_CHAR_KEYS = ("top_ngram_2", "top_ngram_3", "top_ngram_4", "dup_ngram_5", "dup_ngram_10", "dup_ngram_13")
+
+
+def _repetition(b: _Batch) -> dict[str, np.ndarray]:
+    k = b.k
+    line_frac, line_chars = _dup_pieces(b, *b.lines)
+    para_frac, para_chars = _dup_pieces(b, *b.paras)
+    out = {"dup_line_frac": line_frac, "dup_line_char_frac": line_chars,
+           "dup_para_frac": para_frac, "dup_para_char_frac": para_chars}
+    feats = {key: np.zeros(k) for key in _CHAR_KEYS}
+    ncp, noff, _ = b.norm
+    nlen = np.diff(noff)
+    nspace = _seg_count(ncp == 32, noff)
+    todo = np.flatnonzero((nlen >= rules_repetition.MIN_UNITS) & (nlen - nspace >= rules_repetition.MIN_UNITS))
+    if len(todo):
+        nonspace = ncp != 32
+        seqs = [ncp[noff[i]:noff[i + 1]][nonspace[noff[i]:noff[i + 1]]].astype(np.uint64) for i in todo]
+        for i, stats in zip(todo, rules_repetition.char_ngram_stats_batch(seqs)):
+            for key in _CHAR_KEYS:
+                feats[key][i] = stats[key]
+    out["dup_char13"] = feats.pop("dup_ngram_13")
+    out.update(feats)
+    # Other languages count word units (runs of non-space characters), unless every unit is one character.
+    for i in np.flatnonzero((b.lang != "zh") & (nlen >= rules_repetition.MIN_UNITS)):
+        view = TextView(text=b.cuts[i], norm=b.norms[i], lang=b.langs[i], lines=[], n_chars=0)
+        codes, lengths = rules_repetition._units(view)
+        if lengths.size and int(lengths.max()) == 1:
+            continue
+        for key, v in rules_repetition.ngram_stats(codes, lengths).items():
+            out[key][i] = v
+    return out
+
+
+def _lexicon(b: _Batch) -> dict[str, np.ndarray]:
+    k = b.k
+    cats = rules_lexicon.CATEGORIES
+    counts = np.zeros((len(cats), k), dtype=np.int64)
+    joined = "\n".join(b.norms)  # no entry contains a newline and no view does: no match crosses documents
+    off = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, b.norms), dtype=np.int64, count=k) + 1, out=off[1:])
+    hits = [(end, ci, length) for end, (ci, length, ascii_word) in rules_lexicon.automaton().iter_long(joined)
+            if not ascii_word or _whole_word(joined, end - length + 1, end)]
+    if hits:
+        h = np.array(hits, dtype=np.int64)
+        np.add.at(counts, (h[:, 1], _doc_of(h[:, 0], off)), h[:, 2])
+    n = np.diff(off) - 1
+    out = {f"{c}_ratio": np.where(n > 0, _div(counts[ci], np.maximum(n, 1)), 0.0) for ci, c in enumerate(cats)}
+    out["flagged_ratio"] = out["gambling_ratio"] + out["adult_ratio"]
+    return out
+
+
+def _whole_word(s: str, start: int, end: int) -> bool:
+    """`lexicon_density`'s check; a document edge is a newline of the joined string (not a word character)."""
+    w = rules_lexicon._is_word_char
+    return not ((start > 0 and w(s[start - 1])) or (end + 1 < len(s) and w(s[end + 1])))
+
+
+def _garbled(b: _Batch) -> dict[str, np.ndarray]:
+    n = np.maximum(b.lens, 1)
+    cand = np.flatnonzero(b.count(LATIN_LEAD) > 0)  # a match starts with one of these characters
+    # the separator (a newline) is in neither character class nor in the GBK markers
+    moji = _regex_counts(rules_garbled._MOJIBAKE, b.cuts, cand, b.k, "\n", weight=True)
+    n_han = b.norm_count(HANF)
+    rare = b.norm_count(RARE)
+    return {
+        "replacement_ratio": _div(b.count(REPL), n),
+        "control_ratio": _div(b.count(CTRL), n),
+        "mojibake_ratio": _div(moji, n),
+        "rare_han_ratio": np.where(n_han > 0, np.minimum(1.0, _div(rare, np.maximum(n_han, 1))), 0.0),
+    }
+
+
+def _markup(b: _Batch) -> dict[str, np.ndarray]:
+    k = b.k
+    cand = np.flatnonzero((b.count_cp("<") + b.count_cp("&")) > 0)
+    # A match starts with `<` or `&`, has no `<` after its start and ends in `>` or `;`: after "<>", a match
+    # begun in the previous document cannot continue and none can start at the separator.
+    html = _regex_counts(rules_garbled._HTML, b.cuts, cand, k, "<>", weight=True)
+    doc, first, last = b.lines
+    n_lines = np.bincount(doc, minlength=k)
+    code = np.zeros(k, dtype=np.int64)
+    for i in np.flatnonzero(n_lines > 0):
+        cut = b.cuts[i]
+        if rules_garbled._CODE_ANY.search(cut):
+            sel = slice(*np.searchsorted(doc, [i, i + 1]))
+            o = int(b.off[i])
+            code[i] = sum(1 for f, e in zip(first[sel].tolist(), last[sel].tolist())
+                          if rules_garbled._CODE_LINE.search(cut[f - o: e + 1 - o]))
+    return {"html_ratio": _div(html, np.maximum(b.lens, 1)),
+            "code_line_ratio": np.where(n_lines > 0, _div(code, np.maximum(n_lines, 1)), 0.0)}
+
+
+BATCH_FORMS: dict[str, Callable[[_Batch], dict[str, np.ndarray]]] = {
+    "length_v1": _length, "script_v1": _script, "punctuation_v1": _punctuation, "stopwords_v1": _stopwords,
+    "repetition_v1": _repetition, "lexicon_v1": _lexicon, "garbled_v1": _garbled, "markup_v1": _markup,
+}
+# The functions each batch form reproduces: a tagger re-registered under the same name (tests do this) runs
+# per document instead.
+_REFERENCE = {"length_v1": rules_text.length, "script_v1": rules_text.script,
+              "punctuation_v1": rules_text.punctuation, "stopwords_v1": rules_text.stopwords,
+              "repetition_v1": rules_repetition.repetition, "lexicon_v1": rules_lexicon.lexicon,
+              "garbled_v1": rules_garbled.garbled, "markup_v1": rules_garbled.markup}
+
+
+def round5(x: np.ndarray) -> np.ndarray:
+    """Python's `round(v, 5)` of every value, vectorised.
+
+    `np.round(x, 5)` is rint(x * 1e5) / 1e5; the division is exact-then-rounded like Python's, so the two
+    differ only when x * 1e5 (itself rounded) lands next to a half: those few values go through `round`.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = x * 1e5
+        out = np.rint(y) / 1e5
+        near = np.abs(y - np.floor(y) - 0.5) < 1e-6
+        near |= ~np.isfinite(out) | (np.abs(x) >= 2.0**52 / 1e5)
+    for i in np.flatnonzero(near & ~np.isnan(x)):
+        out[i] = round(float(x[i]), 5)
+    return out
+
+
+def _per_document(name: str, b: _Batch) -> dict[str, np.ndarray]:
+    """Fallback: run a tagger one view at a time; NaN where a document gets no value for a feature."""
+    from curation.quality.view import make_view
+
+    fn = get_tagger(name)
+    feats: dict[str, np.ndarray] = {}
+    for i, text in enumerate(b.texts):
+        for f, v in fn(make_view(text, b.langs[i], b.max_chars)).items():
+            if f not in feats:
+                feats[f] = np.full(b.k, np.nan)
+            feats[f][i] = v
+    return feats
+
+
+
+def tag_batch(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_chars: int = MAX_CHARS
+              ) -> dict[str, np.ndarray]:
+    """Rule features of a batch of documents.
+
+    Args:
+        taggers: registered tagger names (e.g. `DEFAULT_TAGGERS`).
+        texts: document texts.
+        langs: routed language of each document (zh | bilingual | en | other; None = other).
+        max_chars: characters the costly features look at (as `make_view`).
+
+    Returns:
+        attribute name (e.g. 'quality/han_ratio_v1') -> float64 array of len(texts), the values of
+        `run_taggers(taggers, make_view(text, lang, max_chars))` (rounded to 5 decimals the same way); NaN
+        where the per-document path writes no value for that document.
+    """
+    if len(texts) != len(langs):
+        raise ValueError(f"{len(texts)} texts but {len(langs)} langs")
+    b = _Batch(list(texts), list(langs), max_chars)
+    out: dict[str, np.ndarray] = {}
+    for name in taggers:
+        version = _NAME.match(name).group(1)
+        form = BATCH_FORMS.get(name)
+        if form is None or get_tagger(name) is not _REFERENCE[name]:
+            feats = _per_document(name, b)
+        else:
+            feats = form(b) if b.k else {}
+        for f, v in feats.items():
+            out[f"quality/{f}_v{version}"] = round5(np.asarray(v, dtype=np.float64))
+    return out
