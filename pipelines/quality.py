@@ -1,15 +1,22 @@
 """Quality: language routing, rule + fastText tagging, then one selection step (tag first, select later).
 
-    Read | FilterQuality (route + tag rules and fastText + select, one step) | Write
+    ReadTables (Arrow batches) | FilterQuality (route + tag rules and fastText + select, one step) | Write
 
 `FilterQuality` sets `lang` (zh | bilingual | en | other) and writes `lang/*_v1` scores, writes every rule
 feature and fastText score as `quality/*_vN` attributes, then applies the thresholds of `--rules`
 (default `curation/quality/rules.yaml`) and rejects each failing document with the FIRST failing rule as
 its `reason`. Tagging and selecting stay separate functions (`curation.quality.tagger`); they run in one
-Beam step because every extra step costs per-document overhead comparable to a rule. A document a rule
+Beam step because every extra step costs per-element overhead comparable to a rule. A document a rule
 before the fastText rule rejects is not scored by fastText (its verdict cannot change). Models load once
 per worker in `DoFn.setup`. stats.json's `stage_stats` has docs and chars per routed language, drops per
 reason and language, and 10-bin score histograms.
+
+Beam elements are Arrow tables of up to 4096 documents, not documents: `pipelines.io.ReadTables` reads
+each row group of a previous stage's Parquet output as one table (JSONL and other inputs through the
+Document reader, batched), `QualityTagger.process_table` routes, tags, selects and counts a whole table
+with numpy, and `WriteTableStageOutput` writes the same shards, stats.json and accounting check as every
+other stage. `--per-document` runs the reference path (one `Document` per element, `process_batch`): the
+same output bytes, several times slower (docs/bench_quality.md).
 
     beam run pipelines/quality.py --input out/ingest --output out/quality
     curate filter --input raw/ --output out/quality --config curation/quality/rules.yaml
@@ -23,21 +30,84 @@ from __future__ import annotations
 import argparse
 
 import apache_beam as beam
+import pyarrow as pa
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
 from curation.errors import ConfigError
 from curation.quality.fasttext_tagger import DEFAULT_MODEL
 from curation.quality.tagger import DEFAULT_TAGGERS, QualityConfig, QualityTagger, StatsAccumulator
+from curation.readers import ReadConfig
 from curation.schema import Document
-from pipelines.io import in_global_window
-from pipelines.stage import StageSpec, main_for, run_stage
+from curation.stats import merge_stats
+from pipelines.io import (
+    ReadTables,
+    WriteTableStageOutput,
+    estimate_num_shards,
+    expand_inputs,
+    in_global_window,
+    is_stage_output_shard,
+    prepare_output,
+    read_stats,
+)
+from pipelines.stage import StageSpec, main_for, parse_args, pipeline_options, resolved_config, run_stage
 
 STAGE = "quality"
 
 
+class FilterQualityTableFn(beam.DoFn):
+    """Route + tag + select one Arrow table at a time (`QualityTagger.process_table`): the kept rows as a
+    table on the main output, the rejected rows (with `stage`, `reason`) on 'rejected', one stats dict per
+    bundle on 'stats'. Tables longer than `BATCH` rows are cut (bounded memory for the feature arrays)."""
+
+    BATCH = 4096
+
+    def __init__(self, cfg: QualityConfig):
+        self.cfg = cfg
+        self.qt: QualityTagger | None = None
+
+    def setup(self):
+        self.qt = QualityTagger(self.cfg)
+        self.qt.load()  # lid.176.ftz and the quality models, once per worker
+
+    def start_bundle(self):
+        self._stats: dict = {}
+        self._drops: dict[str, int] = {}
+
+    def process(self, table: pa.Table):
+        for start in range(0, table.num_rows, self.BATCH):
+            kept, rejected, stats = self.qt.process_table(table.slice(start, self.BATCH), STAGE)
+            self._stats = merge_stats(self._stats, stats)
+            for reason, n in stats.get("drops", {}).items():
+                self._drops[reason] = self._drops.get(reason, 0) + sum(n.values())
+            if kept.num_rows:
+                yield kept
+            if rejected.num_rows:
+                yield beam.pvalue.TaggedOutput("rejected", rejected)
+
+    def finish_bundle(self):
+        for reason, n in self._drops.items():
+            Metrics.counter(STAGE, f"dropped/{reason}").inc(n)
+        if self._stats:
+            yield beam.pvalue.TaggedOutput("stats", GlobalWindows.windowed_value(self._stats))
+        self.start_bundle()
+
+
+class FilterQualityTables(beam.PTransform):
+    """Route, tag and select Arrow tables: {'kept', 'rejected', 'stats'} (tables, tables, dicts)."""
+
+    def __init__(self, cfg: QualityConfig):
+        super().__init__()
+        self.cfg = cfg
+
+    def expand(self, tables):
+        out = tables | "RouteTagSelect" >> beam.ParDo(FilterQualityTableFn(self.cfg)).with_outputs(
+            "rejected", "stats", main="kept")
+        return {"kept": out.kept, "rejected": out.rejected, "stats": out.stats}
+
+
 class FilterQualityFn(beam.DoFn):
-    """Route + tag + select in batches: kept docs on the main output, rejected ones (stamped) on
+    """The per-document reference (`--per-document`): route + tag + select in batches: kept docs on the main output, rejected ones (stamped) on
     'rejected', one stats dict per bundle on 'stats'.
 
     Documents are buffered and processed `BATCH` at a time, so fastText predicts a whole batch in one
@@ -85,7 +155,7 @@ class FilterQualityFn(beam.DoFn):
 
 
 class FilterQuality(beam.PTransform):
-    """Route, tag and select: {'kept', 'rejected', 'stats'}."""
+    """Route, tag and select Documents: {'kept', 'rejected', 'stats'} (the `--per-document` path)."""
 
     def __init__(self, cfg: QualityConfig):
         super().__init__()
@@ -111,6 +181,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--taggers", default=",".join(DEFAULT_TAGGERS), help="comma-separated rule taggers")
     parser.add_argument("--max-chars", type=int, default=100_000,
                         help="characters the costly features look at (bounded time on huge documents)")
+    parser.add_argument("--per-document", action="store_true",
+                        help="run the per-document reference path (Beam element = one document; same output, "
+                        "slower) instead of Arrow batches")
 
 
 def _models(value) -> dict[str, str]:
@@ -152,8 +225,34 @@ SPEC = StageSpec(name=STAGE, description="Route languages, tag quality rules + f
 
 
 def run(argv: list[str] | None = None) -> dict:
-    """Run the quality stage; returns its stats.json content."""
-    return run_stage(SPEC, argv)
+    """Run the quality stage; returns its stats.json content.
+
+    The flags, inputs, layout and stats.json are those of `pipelines.stage.run_stage` (which runs the
+    `--per-document` path); the default path moves Arrow tables through the same steps.
+    """
+    args, beam_args = parse_args(SPEC, argv)
+    if args.per_document:
+        return run_stage(SPEC, argv)
+    validate(args)
+    files = expand_inputs(args.input)
+    args.input_files = files
+    options, runner = pipeline_options(beam_args)
+    prepare_output(args.output)
+    read_cfg = ReadConfig(text_key=args.text_key, id_key=args.id_key, source=args.source, lang=args.lang,
+                          encoding=args.encoding)
+    config = resolved_config(args)
+    config.pop("input_files", None)
+    # Ids in a previous stage's output are unique already: the check (a shuffle) is for raw inputs.
+    unique_ids = not args.trust_ids and not all(is_stage_output_shard(f) for f in files)
+    num_shards = estimate_num_shards(files, max(1, int(args.shard_size_mb * 1024 * 1024)))
+    with beam.Pipeline(runner=runner, options=options) as p:
+        read = p | "ReadTables" >> ReadTables(files, read_cfg, STAGE, unique_ids=unique_ids)
+        out = read["tables"] | "FilterQuality" >> FilterQualityTables(args.quality_config)
+        stats = [out["stats"]] + ([read["duplicate_ids"]] if read["duplicate_ids"] is not None else [])
+        parts = {"kept": out["kept"], "rejected": out["rejected"], "unreadable": read["unreadable"],
+                 "read": read["tables"], "stats": tuple(stats) | "FlattenStageStats" >> beam.Flatten()}
+        _ = parts | "WriteStageOutput" >> WriteTableStageOutput(args.output, STAGE, num_shards, config)
+    return read_stats(args.output)
 
 
 if __name__ == "__main__":
