@@ -11,8 +11,10 @@ is CPU time of this process (`resource.getrusage`, user + system: the machine is
 a measure): the pure curation path (`QualityTagger.process_batch`, what the Beam step runs) side by side
 with datatrove's GopherQualityFilter + GopherRepetitionFilter + FineWebQualityFilter (language `cmn`,
 jieba segmentation) on the same documents; `--part stage` runs the whole stage (`pipelines.quality.run`,
-Parquet in and out, in-process runner) next to the shared I/O path alone (`pipelines.ingest.run`,
-Parquet -> Parquet) on the same Parquet input. Results go to docs/bench_quality.md by hand.
+Parquet in and out, in-process runner; Arrow batches, and the `--per-document` reference path, whose
+output bytes must be the same) next to the shared I/O path alone (`pipelines.ingest.run`, Parquet ->
+Parquet) on the same Parquet input, the pure `QualityTagger.process_table` on its row groups, and
+datatrove on the first `--dt-mb` MB of the same documents. Results go to docs/bench_quality.md by hand.
 """
 
 from __future__ import annotations
@@ -185,8 +187,12 @@ def throughput(qt: QualityTagger, mb: float) -> dict:
     return res
 
 
-def stage(mb: float, extra: list[str]) -> dict:
-    """The whole Beam stage on `mb` MB of zh (Parquet from ingest), next to Parquet -> Parquet alone."""
+def stage(mb: float, extra: list[str], dt_mb: float = 2.0) -> dict:
+    """The whole Beam stage on `mb` MB of zh (Parquet from ingest): the Arrow-batch stage, the
+    per-document reference stage, Parquet -> Parquet alone, the pure `process_table` path, and datatrove
+    on the first `dt_mb` MB of the same documents (its rate does not depend on the sample size)."""
+    import pyarrow.parquet as pq
+
     from curation.testing import write_jsonl
     from pipelines import ingest
     from pipelines import quality as quality_stage
@@ -199,13 +205,41 @@ def stage(mb: float, extra: list[str]) -> dict:
         write_jsonl(os.path.join(tmp, "in.jsonl"), [{"id": r["id"], "text": r["text"]} for r in recs])
         ingest.run(["--input", os.path.join(tmp, "in.jsonl"), "--output", os.path.join(tmp, "raw")])
         for name, run, flags in (("io_parquet_to_parquet", ingest.run, []),
-                                 ("curate_filter", quality_stage.run, extra)):
+                                 ("curate_filter", quality_stage.run, extra),
+                                 ("curate_filter_per_document", quality_stage.run, ["--per-document"] + extra)):
             t0 = cpu_seconds()
             run(["--input", os.path.join(tmp, "raw"), "--output", os.path.join(tmp, name)] + flags)
             cpu = cpu_seconds() - t0
             res[name] = {"cpu_s": round(cpu, 2), "mb_per_s": round(mbytes / cpu, 2)}
+        same = all(open(os.path.join(tmp, "curate_filter", sub, f), "rb").read()
+                   == open(os.path.join(tmp, "curate_filter_per_document", sub, f), "rb").read()
+                   for sub in ("data", "rejected") for f in os.listdir(os.path.join(tmp, "curate_filter", sub)))
+        res["same_bytes_as_per_document"] = same
+        qt = QualityTagger(QualityConfig())
+        qt.load()
+        tables = [pf.read_row_group(i) for f in sorted(os.listdir(os.path.join(tmp, "raw", "data")))
+                  for pf in [pq.ParquetFile(os.path.join(tmp, "raw", "data", f))] for i in range(pf.num_row_groups)]
+        qt.process_table(tables[0].slice(0, 200))  # warm up: class tables, lexicon automaton
+        t0 = cpu_seconds()
+        for t in tables:
+            qt.process_table(t)
+        res["process_table_mb_per_s"] = round(mbytes / (cpu_seconds() - t0), 2)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        texts, size = [], 0
+        for r in recs:
+            if size >= dt_mb * 1e6:
+                break
+            texts.append(r["text"])
+            size += len(r["text"].encode("utf-8"))
+        run = _datatrove_filters()
+        run(texts[:50])
+        t0 = cpu_seconds()
+        run(texts)
+        res["datatrove_gopher_fineweb"] = {"mb": round(size / 1e6, 2), "mb_per_s": round(size / 1e6 / (cpu_seconds() - t0), 2)}
+    except ImportError as exc:
+        res["datatrove_gopher_fineweb"] = f"skipped: {exc}"
     return res
 
 
@@ -214,6 +248,7 @@ def main(argv=None) -> int:
     ap.add_argument("--part", choices=["all", "routing", "quality", "throughput", "stage"], default="all")
     ap.add_argument("--per-file", type=int, default=1000, help="documents per corpus file (routing, quality)")
     ap.add_argument("--mb", type=float, default=8.0, help="MB of zh text for the throughput part")
+    ap.add_argument("--dt-mb", type=float, default=2.0, help="MB of the stage sample datatrove runs on (stage part)")
     ap.add_argument("--explain", action="store_true")
     args, extra = ap.parse_known_args(argv)  # extra flags go to `curate filter` in the stage part
     qt = QualityTagger(QualityConfig())
@@ -225,7 +260,7 @@ def main(argv=None) -> int:
     if args.part in ("all", "throughput"):
         out["throughput"] = throughput(qt, args.mb)
     if args.part in ("all", "stage"):
-        out["stage"] = stage(args.mb, extra)
+        out["stage"] = stage(args.mb, extra, args.dt_mb)
     print(json.dumps(out, ensure_ascii=False, indent=1))
     return 0
 

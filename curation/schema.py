@@ -198,6 +198,13 @@ def attributes_column(columns: dict[str, np.ndarray], n: int, base: pa.Array | p
         n: number of rows.
         base: the input's `attributes` column (map<string, double>), or None.
     """
+    return map_from_dense(*dense_attributes(columns, n, base))
+
+
+def dense_attributes(columns: dict[str, np.ndarray], n: int, base: pa.Array | pa.ChunkedArray | None = None
+                     ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray | None]:
+    """The merged attributes of `attributes_column` as dense arrays: (sorted names, values (n, K),
+    present (n, K) bool, null (n, K) bool or None when no entry is null)."""
     keys = set(columns)
     flat = None
     if base is not None:
@@ -238,6 +245,12 @@ def attributes_column(columns: dict[str, np.ndarray], n: int, base: pa.Array | p
         present[have, j] = True
         if null is not None:
             null[have, j] = False
+    return names, values, present, null
+
+
+def map_from_dense(names: list[str], values: np.ndarray, present: np.ndarray, null: np.ndarray | None) -> pa.Array:
+    """`attributes` map column from `dense_attributes` arrays (row-major: each row's keys sorted)."""
+    n = len(values)
     offsets = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(present.sum(axis=1), out=offsets[1:])
     key_idx = np.nonzero(present)[1]

@@ -27,7 +27,14 @@ from curation.quality.fasttext_tagger import DEFAULT_MODEL, FastTextQualityTagge
 from curation.quality.registry import list_taggers, prepare_views, run_taggers
 from curation.quality.select import Selector, make_selector
 from curation.quality.view import MAX_CHARS, make_view
-from curation.schema import ARROW_SCHEMA, DATA_COLUMNS, REJECTED_SCHEMA, Document, attributes_column
+from curation.schema import (
+    ARROW_SCHEMA,
+    DATA_COLUMNS,
+    REJECTED_SCHEMA,
+    Document,
+    dense_attributes,
+    map_from_dense,
+)
 from curation.stats import text_size
 from curation.text.langid import LanguageRouter
 from curation.text.normalize import normalize_text
@@ -210,7 +217,8 @@ class QualityTagger:
         names = self.selector.reason_names()
         keep = at == len(self.selector.rules)
         lang_arr = pa.array(langs, pa.string())
-        attrs = attributes_column(cols, n, table.column("attributes") if "attributes" in table.column_names else None)
+        dense = dense_attributes(cols, n, table.column("attributes") if "attributes" in table.column_names else None)
+        attrs = map_from_dense(*dense)
         out = table.select([c for c in DATA_COLUMNS if c in table.column_names])
         out = out.set_column(out.schema.get_field_index("lang"), "lang", lang_arr)
         out = out.set_column(out.schema.get_field_index("attributes"), "attributes", attrs)
@@ -223,9 +231,9 @@ class QualityTagger:
         rejected = pa.Table.from_arrays(
             rejected.columns + [pa.array([stage] * len(reasons), pa.string()), pa.array(reasons, pa.string()),
                                 pa.nulls(len(reasons), pa.string())], schema=REJECTED_SCHEMA)
-        return kept, rejected, self._table_stats(table, texts, langs, at, keep, attrs)
+        return kept, rejected, self._table_stats(table, texts, langs, at, keep, dense)
 
-    def _table_stats(self, table, texts, langs, at, keep, attrs) -> dict[str, Any]:
+    def _table_stats(self, table, texts, langs, at, keep, dense) -> dict[str, Any]:
         """`StatsAccumulator.result()` of the batch, from arrays (bincounts per language, reason, bin)."""
         n = len(texts)
         if not n:
@@ -256,15 +264,14 @@ class QualityTagger:
             out["drops"] = {names[r]: {lang_names[i]: int(counts[r, i]) for i in range(L) if counts[r, i]}
                             for r in range(R) if counts[r].any()}
         hist: dict[str, Any] = {}
-        keys = attrs.keys.to_numpy(zero_copy_only=False) if len(attrs.keys) else np.array([], dtype=object)
-        values = attrs.items.to_numpy(zero_copy_only=False)
-        rows = np.repeat(np.arange(n), np.diff(attrs.offsets.to_numpy(zero_copy_only=False)))
+        names, values, present, null = dense
         for attr in HISTOGRAMS:
-            sel = np.flatnonzero(keys == attr)
-            if not len(sel):
+            if attr not in names:
                 continue
-            b = np.clip(np.trunc(values[sel] * 10), 0, 9).astype(np.int64)
-            counts = np.bincount(lc[rows[sel]] * 10 + b, minlength=L * 10).reshape(L, 10)
+            j = names.index(attr)
+            rows = present[:, j] if null is None else present[:, j] & ~null[:, j]
+            b = np.clip(np.trunc(values[rows, j] * 10), 0, 9).astype(np.int64)
+            counts = np.bincount(lc[rows] * 10 + b, minlength=L * 10).reshape(L, 10)
             hist[attr] = {lang_names[i]: {f"{k / 10:.1f}": int(counts[i, k]) for k in range(10) if counts[i, k]}
                           for i in range(L) if counts[i].any()}
         if hist:

@@ -168,15 +168,17 @@ class LanguageRouter:
     def route_batch(self, texts: list[str]) -> tuple[list[str], dict[str, np.ndarray]]:
         """`route` over a batch: (langs, attribute -> float64 array, NaN where `route` writes no value).
 
-        Exactly `route(text)` for every text (tests/test_quality/test_table.py checks it). The cascade is
-        the one `route` documents; here its first step runs on the whole batch at once: one codepoint
-        array, a class table and one `bincount`. A text whose letters are only Han (U+4000-U+9FFF) and
-        ASCII Latin, where one side weighs under 3% of the other (no per-line analysis needed), is
-        settled by the script counts: `zh` (score = Han byte share) or, with no letter at all,
-        `other`. Every other text (kana, Hangul, other scripts, both scripts present, Latin-majority
-        text that needs fastText, or longer than `scan_chars`) goes through `route` one by one.
+        Exactly `route(text)` for every text (tests/test_quality/test_table.py checks it): the same
+        cascade, whose script steps run on the whole batch at once (one code point array, a class table,
+        `bincount`s per document and per line). A text whose letters are only Han (U+4000-U+9FFF) and
+        ASCII Latin is settled without fastText when the script counts decide it: no letter -> `other`;
+        Han weighing at least as much as Latin and no bilingual line balance (one script under 3% of the
+        letter weight, or per-line weights with a minority share under `bilingual_min_share`, or no
+        Latin-majority line) -> `zh`, scored by the Han byte share. Everything else (kana, Hangul, other
+        scripts, a bilingual candidate, Latin-majority text, longer than `scan_chars` or 2000 lines)
+        goes through `route` one by one: fastText is asked only there.
         """
-        import numpy as np  # here, not at import: see _script_table
+        import numpy as np  # here, not at import: see _script_classes
 
         n = len(texts)
         out = {a: np.full(n, np.nan) for a in ROUTE_ATTRS}
@@ -188,24 +190,30 @@ class LanguageRouter:
         lengths = np.fromiter(map(len, cut), dtype=np.int64, count=n)
         long = np.fromiter((len(t) > self.scan_chars for t in texts), dtype=bool, count=n)
         cps = np.frombuffer("".join(cut).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        cls = _script_table()[np.minimum(cps, 0x10FFFF)]
+        cls = _script_classes(cps)
         doc = np.repeat(np.arange(n), lengths)
         counts = np.bincount(doc * 4 + cls, minlength=4 * n).reshape(n, 4)
         han, latin, rare = counts[:, 1], counts[:, 2], counts[:, 3]
         zh_b = 3 * han
-        one_sided = np.minimum(zh_b, latin) < 0.03 * (zh_b + latin)
-        simple = (rare == 0) & ~long & one_sided
-        no_letters = simple & (han + latin == 0)
-        zh = simple & (han > 0) & (zh_b >= latin)
-        for i in np.flatnonzero(no_letters):
-            langs[i] = "other"
-        for a in ("han_share", "latin_share", "score"):
-            out[ATTR.format(a)][no_letters] = 0.0
+        base = (rare == 0) & ~long
+        no_letters = base & (han + latin == 0)
+        one_sided = np.minimum(zh_b, latin) < 0.03 * (zh_b + latin)  # `route`: no per-line analysis
+        zh_first = (han > 0) & (zh_b >= latin)
+        zh = base & one_sided & zh_first
+        minority = np.zeros(n)
+        two = base & ~one_sided & ~no_letters & zh_first
+        if two.any():
+            shares, settled = self._line_shares(cps, cls, doc, lengths, two)
+            minority[settled] = shares[settled]
+            zh |= settled
         hs, ls, sc, bs = (out[ATTR.format(a)] for a in ("han_share", "latin_share", "score", "bilingual_share"))
-        for i, h, lat in zip(np.flatnonzero(zh).tolist(), han[zh].tolist(), latin[zh].tolist()):
+        for a in (hs, ls, sc):
+            a[no_letters] = 0.0
+        for i, h, lat, m in zip(np.flatnonzero(zh).tolist(), han[zh].tolist(), latin[zh].tolist(),
+                                minority[zh].tolist()):
             langs[i] = "zh"
             letters = h + lat
-            hs[i], ls[i], sc[i], bs[i] = round(h / letters, 4), round(lat / letters, 4), round(3 * h / (3 * h + lat), 4), 0.0
+            hs[i], ls[i], sc[i], bs[i] = round(h / letters, 4), round(lat / letters, 4), round(3 * h / (3 * h + lat), 4), round(m, 4)
         for i in np.flatnonzero(~(no_letters | zh)).tolist():
             lang, attrs = self.route(texts[i])
             langs[i] = lang
@@ -213,14 +221,58 @@ class LanguageRouter:
                 out[k][i] = v
         return langs, out
 
+    def _line_shares(self, cps, cls, doc, lengths, which):
+        """`line_scripts` for the documents `which` (only Han U+4000-U+9FFF and ASCII letters in them):
+        (minority share per document, True where it rules `bilingual` out). A document that could be
+        bilingual (Han-majority and Latin-majority lines, minority >= `bilingual_min_share`) or has more
+        than 2000 lines (`line_scripts` stops there) is not settled."""
+        import numpy as np
+
+        n = len(lengths)
+        starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        newline = cps == 10
+        line_start = np.zeros(len(cps), dtype=bool)
+        line_start[1:] = newline[:-1]
+        line_start[starts[:-1][lengths > 0]] = True
+        line = np.cumsum(line_start) - 1  # global line id of every character (a "\n" closes its line)
+        # UTF-8 bytes of each character, without U+0020 (`line.count(" ")`) and the "\n" separators.
+        weight = 1 + (cps >= 0x80) + (cps >= 0x800) + (cps >= 0x10000)
+        weight[(cps == 32) | newline] = 0
+        n_lines = int(line[-1]) + 1 if len(line) else 0
+        han = np.bincount(line, weights=cls == 1, minlength=n_lines)
+        lat = np.bincount(line, weights=cls == 2, minlength=n_lines)
+        w = np.bincount(line, weights=weight, minlength=n_lines)
+        line_doc = doc[line_start]
+        zh_line = (han > 0) & (3 * han >= lat)
+        en_line = ~zh_line & (lat > 0)
+        zh_w = np.bincount(line_doc, weights=w * zh_line, minlength=n)
+        en_w = np.bincount(line_doc, weights=w * en_line, minlength=n)
+        zh_n = np.bincount(line_doc, weights=zh_line, minlength=n)
+        en_n = np.bincount(line_doc, weights=en_line, minlength=n)
+        n_breaks = np.bincount(doc, weights=newline, minlength=n)
+        shares = np.zeros(n)
+        settled = np.zeros(n, dtype=bool)
+        for i in np.flatnonzero(which & (n_breaks < 2000)).tolist():
+            zw, ew = int(zh_w[i]), int(en_w[i])
+            share = min(zw, ew) / (zw + ew) if zw + ew else 0.0
+            if not (zh_n[i] and en_n[i] and share >= self.bilingual_min_share):
+                shares[i], settled[i] = share, True
+        return shares, settled
+
 
 _TABLE = None
+_UNKNOWN = 255
 
 
-def _script_table() -> "np.ndarray":
-    """uint8 class of every codepoint for `route_batch`: 1 = U+4000-U+9FFF (what `script_counts` counts
-    as Han by UTF-8 lead byte), 2 = ASCII letter, 3 = anything `script_counts` treats as a rare script
-    (kana, Hangul, other letters, non-ASCII Latin, Han outside U+4000-U+9FFF), 0 = the rest."""
+def _script_classes(cps: "np.ndarray") -> "np.ndarray":
+    """uint8 class of every code point in `cps` for `route_batch`: 1 = U+4000-U+9FFF (what
+    `script_counts` counts as Han by UTF-8 lead byte), 2 = ASCII letter, 3 = anything `script_counts` treats
+    as a rare script (kana, Hangul, other letters, non-ASCII Latin, Han outside U+4000-U+9FFF), 0 = the rest.
+
+    The table over all of Unicode is filled lazily, with the very regex `script_counts` uses, for the code
+    points a batch brings (a few thousand distinct ones; the full table would take ~0.3 s per worker).
+    """
     # numpy is imported lazily in this module: `curate train` imports it (via `load_fasttext`) in the
     # worker process that trains, and fasttext 0.9.2's training hits its "Encountered NaN" on the test
     # corpus when numpy was imported there first (tests/test_quality/test_fasttext.py).
@@ -228,12 +280,15 @@ def _script_table() -> "np.ndarray":
 
     global _TABLE
     if _TABLE is None:
-        table = np.zeros(0x110000, dtype=np.uint8)
-        every = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000)))
-        for m in _RARE_SCRIPTS_RE.finditer(every):
-            table[ord(m.group())] = 3
+        table = np.full(0x110000, _UNKNOWN, dtype=np.uint8)
         table[0x4000:0xA000] = 1
         table[ord("A"):ord("Z") + 1] = 2
         table[ord("a"):ord("z") + 1] = 2
         _TABLE = table
-    return _TABLE
+    cls = _TABLE[cps]
+    unknown = cls == _UNKNOWN
+    if unknown.any():
+        new = np.unique(cps[unknown])
+        _TABLE[new] = [3 if _RARE_SCRIPTS_RE.match(chr(c)) else 0 for c in new.tolist()]
+        cls = _TABLE[cps]
+    return cls
