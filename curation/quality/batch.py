@@ -38,7 +38,8 @@ import numpy as np
 from curation.quality import rules_garbled, rules_lexicon, rules_repetition, rules_text
 from curation.quality.registry import _NAME, get_tagger
 from curation.quality.view import MAX_CHARS, TextView
-from curation.text.normalize import HAN_CLASS, normalize_text
+from curation.text.batch_normalize import normalize_many
+from curation.text.normalize import HAN_CLASS
 
 # Class bits of a code point (one uint32 table over all of Unicode).
 WS, WORD, DIGIT, HANC, HANF, ZHSTOP, REPL, CTRL, RARE, TERM, BULLET, LATIN_LEAD = (1 << i for i in range(12))
@@ -128,7 +129,7 @@ class _Batch:
         self.langs = [lang or "other" for lang in langs]
         self.cuts = [t[:max_chars] if len(t) > max_chars else t for t in texts]
         self.truncated = np.fromiter((len(t) > max_chars for t in texts), dtype=bool, count=self.k)
-        self.norms = [normalize_text(c) for c in self.cuts]
+        self.norms = normalize_many(self.cuts)
         self.cp, self.off = _codes(self.cuts)
         self.lens = np.diff(self.off)
         self.fl = class_table()[self.cp]
@@ -381,6 +382,82 @@ def _range_hash(b: _Batch, start: np.ndarray, end: np.ndarray) -> np.ndarray:
 _CHAR_KEYS = ("top_ngram_2", "top_ngram_3", "top_ngram_4", "dup_ngram_5", "dup_ngram_10", "dup_ngram_13")
 
 
+def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), dup_ns=(5, 10, 13)
+                        ) -> dict[str, np.ndarray]:
+    """`char_ngram_stats_batch` (rules_repetition.py) of the sequences codes[off[i]:off[i + 1]], as arrays.
+
+    The reference groups n-grams by a rolling hash mod 2**64 (base P = 1,000,003) and sorts (document, hash)
+    pairs with `lexsort` for every n. Here an n-gram is named by exact integers instead, by prefix doubling:
+    a 2-gram by (document, its two code points); an n-gram (n = 3..5) by (the id of its (n-1)-gram prefix,
+    its last code point); a 10-gram by (5-gram id, 5-gram id 5 further); a 13-gram by (10-gram id, 5-gram
+    id 8 further). Ids are group numbers in sorted order, so each key is one int64 and one `argsort` per n
+    groups them. Only n-grams whose prefix repeats are keyed, as in the reference (the same candidates).
+
+    The groups are the reference's groups whenever its hash does not collide: with code points below P
+    (checked by the caller, which otherwise runs the reference), 2- and 3-gram hashes are below 2**64 and
+    injective; from n = 4 the hash wraps, and two different n-grams of one document get the same hash with
+    probability ~2**-64 per pair of candidates (about 1e-10 for a 100k-character document).
+
+    Args:
+        codes: int64 code points (below 0x110000) of every sequence, joined; each sequence has at least
+            `MIN_UNITS` of them.
+        off: sequence i is codes[off[i]:off[i + 1]].
+        top_ns, dup_ns: as in `ngram_stats`.
+
+    Returns:
+        `top_ngram_N` / `dup_ngram_N` -> float64 array, one value per sequence.
+    """
+    k = len(off) - 1
+    n_all = len(codes)
+    lens = np.diff(off)
+    doc = np.repeat(np.arange(k, dtype=np.int64), lens)
+    rem = off[1:][doc] - np.arange(n_all)  # characters from each position to the end of its sequence
+    out = {f"top_ngram_{n}": np.zeros(k) for n in top_ns} | {f"dup_ngram_{n}": np.zeros(k) for n in dup_ns}
+    wanted = set(top_ns) | set(dup_ns)
+    ids: dict[int, np.ndarray] = {}  # n -> group id of the n-gram at each position, -1 where it does not repeat
+    rpos: dict[int, np.ndarray] = {}  # n -> positions (ascending) whose n-gram repeats in its sequence
+    big = np.int64(2 * n_all + 1)
+    for n in sorted(set(range(2, 6)) | wanted):
+        if n == 2:
+            pos = np.flatnonzero(rem >= 2)
+            key = (doc[pos] << 42) | (codes[pos] << 21) | codes[pos + 1]
+        elif n <= 5:
+            pos = rpos[n - 1][rem[rpos[n - 1]] >= n]
+            key = ids[n - 1][pos] * 0x110000 + codes[pos + n - 1]
+        else:  # both 5-gram halves must repeat, as in the reference; the rest of the n-gram is named by ids
+            head = 10 if n > 10 and 10 in ids else 5
+            if head + 5 < n:
+                raise ValueError(f"dup_ns: {n}-grams need the 10-grams (n <= 15) or n <= 10")
+            pos = rpos[head][rem[rpos[head]] >= n]
+            pos = pos[(ids[5][pos + n - 5] >= 0) & (ids[5][pos] >= 0)]
+            key = ids[head][pos] * big + ids[5][pos + n - 5]
+        order = np.argsort(key, kind="stable")  # positions stay ascending inside a group
+        sk, sp = key[order], pos[order]
+        new = np.ones(len(sk), dtype=bool)
+        new[1:] = sk[1:] != sk[:-1]
+        gid = np.cumsum(new) - 1
+        starts = np.flatnonzero(new)
+        size = np.diff(np.append(starts, len(sk)))
+        many = size[gid] > 1
+        g = np.full(n_all, -1, dtype=np.int64)
+        g[sp[many]] = gid[many]
+        ids[n] = g
+        rpos[n] = np.sort(sp[many])
+        if n not in wanted or not many.any():
+            continue
+        if n in top_ns:
+            best = np.zeros(k, dtype=np.int64)
+            np.maximum.at(best, doc[sp[starts]], size)
+            out[f"top_ngram_{n}"] = np.where(best > 1, _div(best * n, lens), 0.0)
+        if n in dup_ns:
+            # Every occurrence but the first of a repeated n-gram covers [p, p + n). An n-gram never runs past
+            # its sequence, so the union length is the sum of min(n, gap to the next such position).
+            rp = np.sort(sp[many & ~new])
+            step = np.minimum(np.diff(np.append(rp, n_all + n)), n)
+            out[f"dup_ngram_{n}"] = _div(np.bincount(doc[rp], weights=step, minlength=k).astype(np.int64), lens)
+    return out
+
+
 def _repetition(b: _Batch) -> dict[str, np.ndarray]:
     k = b.k
     line_frac, line_chars = _dup_pieces(b, *b.lines)
@@ -393,11 +470,20 @@ def _repetition(b: _Batch) -> dict[str, np.ndarray]:
     nspace = _seg_count(ncp == 32, noff)
     todo = np.flatnonzero((nlen >= rules_repetition.MIN_UNITS) & (nlen - nspace >= rules_repetition.MIN_UNITS))
     if len(todo):
-        nonspace = ncp != 32
-        seqs = [ncp[noff[i]:noff[i + 1]][nonspace[noff[i]:noff[i + 1]]].astype(np.uint64) for i in todo]
-        for i, stats in zip(todo, rules_repetition.char_ngram_stats_batch(seqs)):
+        # the views of `todo` without their spaces, one array
+        keep = (ncp != 32) & np.repeat(np.isin(np.arange(b.k), todo), nlen)
+        codes = ncp[keep]
+        off = np.zeros(len(todo) + 1, dtype=np.int64)
+        np.cumsum((nlen - nspace)[todo], out=off[1:])
+        if int(codes.max()) < int(rules_repetition._P):
+            stats = char_ngram_features(codes.astype(np.int64), off)
             for key in _CHAR_KEYS:
-                feats[key][i] = stats[key]
+                feats[key][todo] = stats[key]
+        else:  # see `char_ngram_features`: the reference's own algorithm, one document list
+            seqs = [codes[off[j]:off[j + 1]].astype(np.uint64) for j in range(len(todo))]
+            for i, st in zip(todo, rules_repetition.char_ngram_stats_batch(seqs)):
+                for key in _CHAR_KEYS:
+                    feats[key][i] = st[key]
     out["dup_char13"] = feats.pop("dup_ngram_13")
     out.update(feats)
     # Other languages count word units (runs of non-space characters), unless every unit is one character.
@@ -411,19 +497,44 @@ def _repetition(b: _Batch) -> dict[str, np.ndarray]:
     return out
 
 
+@functools.lru_cache(maxsize=4)
+def _lexicon_prefilter(path: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(is-first-character table, sorted (first << 21 | second) keys) of the automaton's words; None when
+    a word is shorter than two characters (no bigram filter then)."""
+    words = list(rules_lexicon.automaton(path).keys())
+    if any(len(w) < 2 for w in words):
+        return None
+    first = np.zeros(0x110000, dtype=bool)
+    first[[ord(w[0]) for w in words]] = True
+    return first, np.unique(np.array([(ord(w[0]) << 21) | ord(w[1]) for w in words], dtype=np.int64))
+
+
 def _lexicon(b: _Batch) -> dict[str, np.ndarray]:
     k = b.k
     cats = rules_lexicon.CATEGORIES
     counts = np.zeros((len(cats), k), dtype=np.int64)
-    joined = "\n".join(b.norms)  # no entry contains a newline and no view does: no match crosses documents
-    off = np.zeros(k + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, b.norms), dtype=np.int64, count=k) + 1, out=off[1:])
-    hits = [(end, ci, length) for end, (ci, length, ascii_word) in rules_lexicon.automaton().iter_long(joined)
-            if not ascii_word or _whole_word(joined, end - length + 1, end)]
-    if hits:
-        h = np.array(hits, dtype=np.int64)
-        np.add.at(counts, (h[:, 1], _doc_of(h[:, 0], off)), h[:, 2])
-    n = np.diff(off) - 1
+    ncp, noff, _ = b.norm
+    n = np.diff(noff)
+    which = np.arange(k)
+    pre = _lexicon_prefilter(rules_lexicon.LEXICON)
+    if pre is not None and len(ncp) > 1:  # only views holding the first two characters of a word can match
+        first, bigrams = pre
+        p = np.flatnonzero(first[ncp[:-1]])
+        key = (ncp[p].astype(np.int64) << 21) | ncp[p + 1]
+        at = np.minimum(np.searchsorted(bigrams, key), len(bigrams) - 1)
+        which = np.unique(_doc_of(p[bigrams[at] == key], noff))
+    elif len(ncp) <= 1:
+        which = which[:0]
+    if len(which):
+        parts = [b.norms[i] for i in which]
+        joined = "\n".join(parts)  # no entry contains a newline and no view does: no match crosses views
+        off = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum(n[which] + 1, out=off[1:])
+        hits = [(end, ci, length) for end, (ci, length, ascii_word) in rules_lexicon.automaton().iter_long(joined)
+                if not ascii_word or _whole_word(joined, end - length + 1, end)]
+        if hits:
+            h = np.array(hits, dtype=np.int64)
+            np.add.at(counts, (h[:, 1], which[_doc_of(h[:, 0], off)]), h[:, 2])
     out = {f"{c}_ratio": np.where(n > 0, _div(counts[ci], np.maximum(n, 1)), 0.0) for ci, c in enumerate(cats)}
     out["flagged_ratio"] = out["gambling_ratio"] + out["adult_ratio"]
     return out

@@ -133,3 +133,23 @@ def test_tagger_without_batch_form_runs_per_document(monkeypatch):
     got = tag_batch(("batch_probe_v1", "script_v1"), texts, ["zh"] * 3)
     assert got["quality/n_lines_odd_v1"][0] == 1 and math.isnan(got["quality/n_lines_odd_v1"][1])
     _assert_equal(texts, ["zh"] * 3, taggers=("batch_probe_v1", "length_v1"))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_char_ngrams_equal_the_reference(seed):
+    """Small alphabets make many repeats (long runs, overlapping n-grams, ties) in every sequence."""
+    from curation.quality.batch import char_ngram_features
+    from curation.quality.rules_repetition import MIN_UNITS, char_ngram_stats_batch
+
+    rng = random.Random(seed)
+    seqs = []
+    for _ in range(12):
+        alphabet = rng.choice(["ab", "abc", "的是了在人", "天地玄黄宇宙洪荒日月盈昃辰宿列张", "abcdefghijklmnopqrstuvwxyz"])
+        seq = [ord(rng.choice(alphabet)) for _ in range(rng.randint(MIN_UNITS, 700))]
+        if rng.random() < 0.3:
+            seq = (seq[:rng.randint(5, 40)] * 50)[:len(seq)]
+        seqs.append(np.array(seq, dtype=np.uint64))
+    off = np.concatenate(([0], np.cumsum([len(q) for q in seqs])))
+    got = char_ngram_features(np.concatenate(seqs).astype(np.int64), off)
+    for i, want in enumerate(char_ngram_stats_batch(seqs)):
+        assert {key: float(v[i]) for key, v in got.items()} == want

@@ -1,0 +1,125 @@
+"""`normalize_text` of many texts at once, on code-point arrays: the same strings, without a regex pass per text.
+
+    >>> normalize_many(["這是　ＡＢＣ，  測試。", "  Hello\\n\\tWorld "])
+    ['这是 abc, 测试。', 'hello world']
+
+`normalize_text`'s fast path maps every character on its own (its NFKC image, case fold and
+Traditional->Simplified), checks that the mapped text is NFKC-normalized, then collapses whitespace. Each
+step is per character, so it works on one code-point array for the whole batch: two lookup tables
+(the mapped character, then its case fold), one `unicodedata.is_normalized` call on the joined mapped text,
+and whitespace collapse with numpy. Texts the tables cannot do exactly go through `normalize_text` itself:
+texts with a character beyond the BMP (its slow path), with a character whose image is not one character
+(e.g. "㍿" -> "株式会社", "ß" -> "ss"), with a NUL (the separator here), or whose mapped text is not NFKC.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import numpy as np
+
+from curation.text.normalize import _fast_tables, normalize_text
+
+_SEP = 0  # NUL joins the texts: not whitespace, unchanged by the tables, and never composes in NFKC
+
+
+@functools.lru_cache(maxsize=1)
+def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(mapped code point, its case fold, 'needs normalize_text' flag, is-whitespace flag), over the BMP
+    (and whitespace over all of Unicode). The flag is set where either image is not one character."""
+    mapping, _ = _fast_tables()
+    n = 0x10000
+    mapped = np.arange(n, dtype=np.uint32)
+    folded = np.arange(n, dtype=np.uint32)
+    slow = np.zeros(n, dtype=bool)
+    for cp in range(n):
+        ch = chr(cp)
+        m = mapping.get(ch, ch)
+        f = m.casefold()
+        if len(m) != 1 or len(f) != 1:
+            slow[cp] = True
+            continue
+        mapped[cp], folded[cp] = ord(m), ord(f)
+    allchars = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    space = np.zeros(0x110000, dtype=bool)
+    space[[m.start() for m in re.finditer(r"\s", allchars)]] = True
+    return mapped, folded, slow, space
+
+
+def normalize_many(texts: list[str]) -> list[str]:
+    """`[normalize_text(t) for t in texts]`, computed over the whole list at once.
+
+    Args:
+        texts: original texts (any content; lone surrogates allowed).
+
+    Returns:
+        The matching view of each text, equal to `normalize_text(text)`.
+    """
+    k = len(texts)
+    if not k:
+        return []
+    mapped_t, folded_t, slow_t, space_t = _tables()
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=k)
+    cp = np.frombuffer("\x00".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    off = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(lens + 1, out=off[1:])
+    start = off[:-1]  # text i is cp[start[i]:start[i] + lens[i]]; a NUL follows it (except the last)
+    # Texts the tables cannot do: a BMP character whose image is not one character, an astral one, a NUL.
+    bmp = cp < 0x10000
+    bad = ~bmp
+    bad[bmp] = slow_t[cp[bmp]]
+    bad |= cp == _SEP
+    cs = np.zeros(len(cp) + 1, dtype=np.int64)
+    np.cumsum(bad, out=cs[1:])
+    per_doc = np.flatnonzero(cs[start + lens] - cs[start] > 0)
+    ok = np.ones(k, dtype=bool)
+    ok[per_doc] = False
+    # Character images (texts sent to normalize_text keep NUL-separated garbage that is never read).
+    small = np.where(bmp, cp, 0)
+    mapped = np.where(bmp, mapped_t[small], cp)
+    # The definition checks the mapped text (before case folding) is NFKC: one check for all, if it fails
+    # one check per text (an NFKC text cut at a NUL gives NFKC pieces: NUL is a starter that composes with
+    # nothing, so normalization never looks across it).
+    todo = np.flatnonzero(ok)
+    if len(todo):
+        pieces = _decode(mapped, start, lens, todo)
+        if not unicodedata.is_normalized("NFKC", "\x00".join(pieces)):
+            for i, p in zip(todo.tolist(), pieces):
+                if not unicodedata.is_normalized("NFKC", p):
+                    ok[i] = False
+    folded = np.where(bmp, folded_t[small], cp)
+    # Whitespace: every run becomes one space; runs touching either end of a text go (strip).
+    ws = space_t[folded]
+    sep = cp == _SEP
+    sep[start[1:] - 1] = True  # the joining NULs (a NUL inside a text sent it to normalize_text)
+    prev_ws = np.zeros(len(cp), dtype=bool)
+    prev_ws[1:] = ws[:-1]
+    prev_edge = np.ones(len(cp), dtype=bool)  # the character before is a separator or there is none
+    prev_edge[1:] = sep[:-1]
+    run_start = ws & ~prev_ws & ~prev_edge
+    # a run also goes when the next non-space character is a separator or the end
+    nonws = np.flatnonzero(~ws)
+    rs = np.flatnonzero(run_start)
+    nxt = np.searchsorted(nonws, rs)
+    trailing = nxt == len(nonws)
+    trailing[~trailing] = sep[nonws[nxt[~trailing]]]
+    keep = ~ws
+    keep[rs[~trailing]] = True
+    out_cp = np.where(ws, 32, folded).astype(np.uint32)
+    # kept characters of each text: count them to cut the result back into texts
+    kcs = np.zeros(len(cp) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kcs[1:])
+    new_start = kcs[start]
+    new_len = kcs[start + lens] - new_start
+    joined = out_cp[keep].tobytes().decode("utf-32-le", "surrogatepass")
+    out = [joined[s:s + n] for s, n in zip(new_start.tolist(), new_len.tolist())]
+    for i in np.flatnonzero(~ok).tolist():
+        out[i] = normalize_text(texts[i])
+    return out
+
+
+def _decode(codes: np.ndarray, start: np.ndarray, lens: np.ndarray, which: np.ndarray) -> list[str]:
+    s = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    return [s[a:a + n] for a, n in zip(start[which].tolist(), lens[which].tolist())]
