@@ -204,7 +204,7 @@ class QualityTagger:
         at = self.selector.first_failure_batch(langs, empty, cols)
         if self.models:
             todo = np.flatnonzero(at >= self._first_ft_rule).tolist()
-            norms = [normalize_text(texts[i][: self.cfg.max_chars]) for i in todo]
+            norms = _normalize_many([texts[i][: self.cfg.max_chars] for i in todo])
             todo, norms = [i for i, s in zip(todo, norms) if s], [s for s in norms if s]
             if todo:
                 for m in self.models:
@@ -277,6 +277,15 @@ class QualityTagger:
         if hist:
             out["histograms"] = hist
         return out
+
+
+def _normalize_many(texts: list[str]) -> list[str]:
+    """`normalize_text` of each text (batched with `curation.text.batch_normalize` when installed)."""
+    try:
+        from curation.text.batch_normalize import normalize_many
+    except ImportError:
+        return [normalize_text(t) for t in texts]
+    return normalize_many(texts)
 
 
 def tag_batch(taggers, texts: list[str], langs: list[str], max_chars: int = MAX_CHARS) -> dict[str, np.ndarray]:
