@@ -201,14 +201,14 @@ def score(removed: set[str], labels: dict[str, str]) -> dict:
 
 
 # ------------------------------------------------------------------------------------------ methods
-def run_qingliu(inp: str, work: str, workers: int, extra: list[str]) -> set[str]:
+def run_qingliu(inp: str, work: str, workers: int, extra: list[str], mode: str = "multi_processing") -> set[str]:
     import pyarrow.parquet as pq
 
     from pipelines import dedup
 
     args = ["--input", inp, "--output", work, *extra]
     if workers > 1:
-        args += ["--direct_num_workers", str(workers), "--direct_running_mode", "multi_processing"]
+        args += ["--direct_num_workers", str(workers), "--direct_running_mode", mode]
     dedup.run(args)
     ids = set()
     for p in glob.glob(os.path.join(work, "rejected", "*.parquet")):
@@ -221,7 +221,7 @@ def run_datasketch(inp: str, work: str, shingles: str) -> set[str]:
 
     lsh = MinHashLSH(threshold=0.7, num_perm=128)
     removed = set()
-    for r in read_jsonl(inp):
+    for r in (r for path in sorted(glob.glob(inp)) for r in read_jsonl(path)):
         if shingles == "char5":
             norm = normalize_text(r["text"])
             s = {norm[i: i + 5] for i in range(max(1, len(norm) - 4))}
@@ -284,7 +284,8 @@ def worker_main(spec: dict) -> None:
     t = time.time()
     m = spec["method"]
     if m == "qingliu":
-        removed = run_qingliu(spec["input"], spec["work"], spec.get("workers", 1), spec.get("extra", []))
+        removed = run_qingliu(spec["input"], spec["work"], spec.get("workers", 1), spec.get("extra", []),
+                              spec.get("mode", "multi_processing"))
     elif m == "datasketch":
         removed = run_datasketch(spec["input"], spec["work"], spec.get("shingles", "qingliu"))
     else:
@@ -391,7 +392,14 @@ def speed_set(args, n: int, name: str) -> tuple[str, float]:
         docs += pool("zh", 20, 99) + pool("en", 1, 10**9)
     docs = docs[:n]
     mb = sum(len(d["text"].encode("utf-8", "surrogatepass")) for d in docs) / 1e6
-    return write_jsonl(os.path.join(args.out, name, "docs.jsonl.gz"), docs), mb
+    shards = max(1, args.shards)
+    if shards == 1:
+        return write_jsonl(os.path.join(args.out, name, "docs.jsonl.gz"), docs), mb
+    # Raw data comes as shards: contiguous slices (file order kept), read by every method as one glob.
+    step = -(-len(docs) // shards)
+    for i in range(shards):
+        write_jsonl(os.path.join(args.out, name, f"docs-{i:05d}.jsonl.gz"), docs[i * step:(i + 1) * step])
+    return os.path.join(args.out, name, "docs-*.jsonl.gz"), mb
 
 
 def part_speed(args, res):
@@ -405,6 +413,8 @@ def part_speed(args, res):
     # id-uniqueness shuffle here too (--check-ids measures it with that shuffle).
     extra = [] if args.check_ids else ["--trust-ids"]
     runs = [(f"qingliu ({args.workers} workers)", {"method": "qingliu", "workers": args.workers, "extra": extra}),
+            (f"qingliu ({args.workers} worker threads)", {"method": "qingliu", "workers": args.workers,
+                                                          "mode": "multi_threading", "extra": extra}),
             ("qingliu (in-process runner, 1 worker)", {"method": "qingliu", "workers": 1, "extra": extra}),
             ("datasketch (1 process, char 5-grams)", {"method": "datasketch", "shingles": "char5"}),
             ("datatrove (local 4-stage, 2 workers)", {"method": "datatrove", "language": "en", "tasks": 2})]
@@ -451,6 +461,8 @@ def main(argv=None):
     p.add_argument("--speed-docs", type=int, default=50000)
     p.add_argument("--rss", type=lambda s: [int(x) for x in s.split(",")], default=[10000, 50000, 100000])
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--shards", type=int, default=1,
+                   help="write the speed/RSS sets as this many .jsonl.gz shards (every method reads them all)")
     p.add_argument("--only", default="", help="run only the speed methods whose name starts with this")
     p.add_argument("--check-ids", action="store_true",
                    help="speed: keep the stage's id-uniqueness shuffle (default: --trust-ids, as the baselines)")
