@@ -203,17 +203,26 @@ class LanguageRouter:
         minority = np.zeros(n)
         two = base & ~one_sided & ~no_letters & zh_first
         if two.any():
-            shares, settled = self._line_shares(cps, cls, doc, lengths, two)
-            minority[settled] = shares[settled]
-            zh |= settled
+            # Per-line analysis on the characters of those documents only.
+            sub = two[doc]
+            which = np.flatnonzero(two)
+            shares, settled = self._line_shares(cps[sub], cls[sub], np.repeat(np.arange(len(which)), lengths[which]),
+                                                lengths[which])
+            minority[which[settled]] = shares[settled]
+            zh[which[settled]] = True
         hs, ls, sc, bs = (out[ATTR.format(a)] for a in ("han_share", "latin_share", "score", "bilingual_share"))
         for a in (hs, ls, sc):
             a[no_letters] = 0.0
-        for i, h, lat, m in zip(np.flatnonzero(zh).tolist(), han[zh].tolist(), latin[zh].tolist(),
-                                minority[zh].tolist()):
-            langs[i] = "zh"
+        pure = zh & (latin == 0)  # all-Han letters: every share is exact, no rounding to do
+        hs[pure], ls[pure], sc[pure], bs[pure] = 1.0, 0.0, 1.0, 0.0
+        mixed = zh & ~pure
+        for i, h, lat, m in zip(np.flatnonzero(mixed).tolist(), han[mixed].tolist(), latin[mixed].tolist(),
+                                minority[mixed].tolist()):
             letters = h + lat
             hs[i], ls[i], sc[i], bs[i] = round(h / letters, 4), round(lat / letters, 4), round(3 * h / (3 * h + lat), 4), round(m, 4)
+        lang_arr = np.full(n, "other", dtype=object)
+        lang_arr[zh] = "zh"
+        langs = lang_arr.tolist()
         for i in np.flatnonzero(~(no_letters | zh)).tolist():
             lang, attrs = self.route(texts[i])
             langs[i] = lang
@@ -221,11 +230,12 @@ class LanguageRouter:
                 out[k][i] = v
         return langs, out
 
-    def _line_shares(self, cps, cls, doc, lengths, which):
-        """`line_scripts` for the documents `which` (only Han U+4000-U+9FFF and ASCII letters in them):
-        (minority share per document, True where it rules `bilingual` out). A document that could be
-        bilingual (Han-majority and Latin-majority lines, minority >= `bilingual_min_share`) or has more
-        than 2000 lines (`line_scripts` stops there) is not settled."""
+    def _line_shares(self, cps, cls, doc, lengths):
+        """`line_scripts` for documents whose letters are only Han U+4000-U+9FFF and ASCII (code points,
+        classes and document index of their characters, and their lengths): (minority share per
+        document, True where it rules `bilingual` out). A document that could be bilingual (Han-majority
+        and Latin-majority lines, minority >= `bilingual_min_share`) or has 2000 lines or more
+        (`line_scripts` stops there) is not settled."""
         import numpy as np
 
         n = len(lengths)
@@ -253,7 +263,7 @@ class LanguageRouter:
         n_breaks = np.bincount(doc, weights=newline, minlength=n)
         shares = np.zeros(n)
         settled = np.zeros(n, dtype=bool)
-        for i in np.flatnonzero(which & (n_breaks < 2000)).tolist():
+        for i in np.flatnonzero(n_breaks < 2000).tolist():
             zw, ew = int(zh_w[i]), int(en_w[i])
             share = min(zw, ew) / (zw + ew) if zw + ew else 0.0
             if not (zh_n[i] and en_n[i] and share >= self.bilingual_min_share):
