@@ -10,6 +10,10 @@ Every stage writes, under `OUT/`:
 Shards are deterministic: a document goes to shard `xxh64(id) % N` (N from the total text size) and
 each shard is sorted by id, so the same input gives identical bytes on any runner and worker count.
 Files are opened through Beam's `FileSystems`, so `gs://` (and any registered filesystem) works.
+
+Two element types: `Document`s (`ReadDocuments`, `WriteStageOutput`: most stages) and Arrow tables of
+a few thousand documents (`ReadTables`, `WriteTableStageOutput`: the quality stage), which read, shard,
+count and check the same way and write the same bytes for the same documents.
 """
 
 from __future__ import annotations

@@ -6,9 +6,11 @@
     >>> doc.lang, doc.attributes["quality/han_ratio_v1"] > 0.8
     ('zh', True)
 
-`pipelines/quality.py` runs `process_batch` (route + tag + select over a batch of documents, the same
-verdicts as `select(tag(route(doc)))`) in one DoFn and folds stats with `StatsAccumulator`; models load
-lazily on first use (once per worker, from `DoFn.setup`).
+`pipelines/quality.py` runs `process_table` (route + tag + select + stats over an Arrow table of a few
+thousand documents, computed column-wise with numpy) in one DoFn. `process_batch` (route + tag + select
+over a list of documents, the same verdicts as `select(tag(route(doc)))`) with `StatsAccumulator` is
+the per-document reference it is tested against (and `curate filter --per-document`). Models load lazily
+on first use (once per worker, from `DoFn.setup`).
 """
 
 from __future__ import annotations

