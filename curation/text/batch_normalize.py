@@ -71,7 +71,7 @@ def normalize_many(texts: list[str]) -> list[str]:
     bad = ~bmp
     bad[bmp] = slow_t[cp[bmp]]
     bad |= cp == _SEP
-    cs = np.zeros(len(cp) + 1, dtype=np.int64)
+    cs = np.zeros(len(cp) + 1, dtype=np.int32)  # int32 accumulation: much faster than int64 here
     np.cumsum(bad, out=cs[1:])
     per_doc = np.flatnonzero(cs[start + lens] - cs[start] > 0)
     ok = np.ones(k, dtype=bool)
@@ -109,7 +109,7 @@ def normalize_many(texts: list[str]) -> list[str]:
     keep[rs[~trailing]] = True
     out_cp = np.where(ws, 32, folded).astype(np.uint32)
     # kept characters of each text: count them to cut the result back into texts
-    kcs = np.zeros(len(cp) + 1, dtype=np.int64)
+    kcs = np.zeros(len(cp) + 1, dtype=np.int32)
     np.cumsum(keep, out=kcs[1:])
     new_start = kcs[start]
     new_len = kcs[start + lens] - new_start

@@ -36,6 +36,7 @@ EDGE = {
     "html": "<a href='x'>链接</a>&amp;&#1234;< x<&amp <> <b>" * 5,
     "mojibake": "锟斤拷烫烫烫烫屯屯屯屯屯屯 Ã©Ã¨ä¸­æ–‡ " * 5,
     "code": "def f():\n  return 1\n{\n}\n(\n(x)\n  function(){};\nimport os\n" * 3,
+    "code-across-lines": "foo()\n{bar\nx)\n {y\nfunction\n(a)\nif\n(b)\nclass\nFoo:\nfrom\nx import y\na()\n;",
     "paragraphs": "para one\n\n\npara one\n\n para one \n\n\n\nx\n\ny\n\nx\n \nx",
     "stop-words": "the the and of cheap cheaply bet better casino online casino " * 20,
     "nfkc-expands": "ﷺ㍿" * 120,
@@ -144,7 +145,8 @@ def test_char_ngrams_equal_the_reference(seed):
     rng = random.Random(seed)
     seqs = []
     for _ in range(12):
-        alphabet = rng.choice(["ab", "abc", "的是了在人", "天地玄黄宇宙洪荒日月盈昃辰宿列张", "abcdefghijklmnopqrstuvwxyz"])
+        alphabet = rng.choice(["ab", "abc", "的是了在人", "天地玄黄宇宙洪荒日月盈昃辰宿列张", "abcdefghijklmnopqrstuvwxyz",
+                               "𠀀𠀁a的😀"])
         seq = [ord(rng.choice(alphabet)) for _ in range(rng.randint(MIN_UNITS, 700))]
         if rng.random() < 0.3:
             seq = (seq[:rng.randint(5, 40)] * 50)[:len(seq)]
