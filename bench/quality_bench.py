@@ -33,7 +33,7 @@ sys.path.insert(0, ".")
 
 from curation.quality.junk import KINDS, make_junk  # noqa: E402
 from curation.quality.tagger import QualityConfig, QualityTagger  # noqa: E402
-from curation.schema import Document  # noqa: E402
+from curation.schema import Document, to_table  # noqa: E402
 from curation.testing import iter_corpus  # noqa: E402
 
 ROUTING = {
@@ -173,12 +173,24 @@ def throughput(qt: QualityTagger, mb: float) -> dict:
     t0 = cpu_seconds()
     verdicts(qt, texts)
     res["qingliu_mb_per_s"] = round(mbytes / (cpu_seconds() - t0), 2)
+    tables = [to_table([Document(id=str(i + j), text=t) for j, t in enumerate(texts[i:i + 4096])])
+              for i in range(0, len(texts), 4096)]
+    qt.process_table(tables[0].slice(0, 200))
+    t0 = cpu_seconds()
+    for t in tables:
+        qt.process_table(t)
+    res["qingliu_process_table_mb_per_s"] = round(mbytes / (cpu_seconds() - t0), 2)
     no_ft = QualityTagger(QualityConfig(quality_models={}))
     no_ft.load()
     verdicts(no_ft, texts[:200])
     t0 = cpu_seconds()
     verdicts(no_ft, texts)
     res["qingliu_rules_only_mb_per_s"] = round(mbytes / (cpu_seconds() - t0), 2)
+    no_ft.process_table(tables[0].slice(0, 200))
+    t0 = cpu_seconds()
+    for t in tables:
+        no_ft.process_table(t)
+    res["qingliu_process_table_rules_only_mb_per_s"] = round(mbytes / (cpu_seconds() - t0), 2)
     try:
         run = _datatrove_filters()
         run(texts[:50])  # warm up jieba's dictionary
