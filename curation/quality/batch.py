@@ -530,52 +530,89 @@ def _repetition(b: _Batch) -> dict[str, np.ndarray]:
 
 
 @functools.lru_cache(maxsize=4)
-def _lexicon_prefilter(path: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """(is-first-character table, sorted (first << 21 | second) keys) of the automaton's words; None when
-    a word is shorter than two characters (no bigram filter then)."""
+def _lexicon_tables(path: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(in-some-word table over code points, sorted (first << 21 | second) keys of the words); None when a
+    word is shorter than two characters (then every view is scanned whole)."""
     words = list(rules_lexicon.automaton(path).keys())
     if any(len(w) < 2 for w in words):
         return None
-    first = np.zeros(0x110000, dtype=bool)
-    first[[ord(w[0]) for w in words]] = True
-    return first, np.unique(np.array([(ord(w[0]) << 21) | ord(w[1]) for w in words], dtype=np.int64))
+    in_word = np.zeros(0x110000, dtype=bool)
+    in_word[[ord(ch) for w in words for ch in w]] = True
+    return in_word, np.unique(np.array([(ord(w[0]) << 21) | ord(w[1]) for w in words], dtype=np.int64))
 
 
 def _lexicon(b: _Batch) -> dict[str, np.ndarray]:
+    """`lexicon_density` of every view, scanning only the pieces of text where a match can be.
+
+    A character that is in no lexicon word sends `iter_long` back to the root (emitting any pending match
+    and rescanning before it, never across it), so views split at such characters into pieces scanned
+    independently with the same result. A match starts with the first two characters of a word, so only
+    pieces holding such a pair are scanned, joined with newlines (in no word either). The whole-word check
+    of ASCII entries looks at the characters around the match in the whole view, as the reference does.
+    """
     k = b.k
     cats = rules_lexicon.CATEGORIES
     counts = np.zeros((len(cats), k), dtype=np.int64)
     ncp, noff, _ = b.norm
     n = np.diff(noff)
-    which = np.arange(k)
-    pre = _lexicon_prefilter(rules_lexicon.LEXICON)
-    if pre is not None and len(ncp) > 1:  # only views holding the first two characters of a word can match
-        first, bigrams = pre
-        p = np.flatnonzero(first[ncp[:-1]])
+    tables = _lexicon_tables(rules_lexicon.LEXICON)
+    first = np.zeros(len(ncp), dtype=bool)
+    first[noff[:-1][n > 0]] = True
+    if tables is None:  # scan every view whole
+        pstart, plen = noff[:-1][n > 0], n[n > 0]
+    else:
+        in_word, bigrams = tables
+        w = in_word[ncp]
+        p = np.flatnonzero(w[:-1] & w[1:] & ~first[1:])  # pairs of word characters inside one view
         key = (ncp[p].astype(np.int64) << 21) | ncp[p + 1]
-        at = np.minimum(np.searchsorted(bigrams, key), len(bigrams) - 1)
-        which = np.unique(_doc_of(p[bigrams[at] == key], noff))
-    elif len(ncp) <= 1:
-        which = which[:0]
-    if len(which):
-        parts = [b.norms[i] for i in which]
-        joined = "\n".join(parts)  # no entry contains a newline and no view does: no match crosses views
-        off = np.zeros(len(parts) + 1, dtype=np.int64)
-        np.cumsum(n[which] + 1, out=off[1:])
-        hits = [(end, ci, length) for end, (ci, length, ascii_word) in rules_lexicon.automaton().iter_long(joined)
-                if not ascii_word or _whole_word(joined, end - length + 1, end)]
+        at = np.minimum(np.searchsorted(bigrams, key), max(len(bigrams) - 1, 0))
+        p = p[bigrams[at] == key]
+        run_start = np.flatnonzero(w & (first | ~np.concatenate(([False], w[:-1]))))
+        last = np.zeros(len(ncp), dtype=bool)
+        last[noff[1:][n > 0] - 1] = True
+        run_end = np.flatnonzero(w & (last | ~np.concatenate((w[1:], [False])))) + 1
+        piece = np.unique(np.searchsorted(run_start, p, side="right") - 1)
+        pstart, plen = run_start[piece], run_end[piece] - run_start[piece]
+    if len(pstart):
+        text, jstart = _gather(ncp, pstart, plen, (10,))
+        auto = rules_lexicon.automaton()
+        hits = [(end, ci, length, ascii_word) for end, (ci, length, ascii_word) in auto.iter_long(text)]
         if hits:
             h = np.array(hits, dtype=np.int64)
-            np.add.at(counts, (h[:, 1], which[_doc_of(h[:, 0], off)]), h[:, 2])
+            which = np.searchsorted(jstart, h[:, 0], side="right") - 1
+            end = pstart[which] + h[:, 0] - jstart[which]  # position in the views' code points
+            start = end - h[:, 2] + 1
+            doc = _doc_of(end, noff)
+            ok = np.ones(len(h), dtype=bool)
+            for j in np.flatnonzero(h[:, 3]):  # ASCII entries: whole words only, judged in the whole view
+                lo, hi = noff[doc[j]], noff[doc[j] + 1]
+                ok[j] = not ((start[j] > lo and _word_cp(ncp[start[j] - 1])) or
+                             (end[j] + 1 < hi and _word_cp(ncp[end[j] + 1])))
+            np.add.at(counts, (h[ok, 1], doc[ok]), h[ok, 2])
     out = {f"{c}_ratio": np.where(n > 0, _div(counts[ci], np.maximum(n, 1)), 0.0) for ci, c in enumerate(cats)}
     out["flagged_ratio"] = out["gambling_ratio"] + out["adult_ratio"]
     return out
 
 
-def _whole_word(s: str, start: int, end: int) -> bool:
-    """`lexicon_density`'s check; a document edge is a newline of the joined string (not a word character)."""
-    w = rules_lexicon._is_word_char
-    return not ((start > 0 and w(s[start - 1])) or (end + 1 < len(s) and w(s[end + 1])))
+def _word_cp(cp) -> bool:
+    """`rules_lexicon._is_word_char` of a code point."""
+    return rules_lexicon._is_word_char(chr(int(cp)))
+
+
+def _gather(cp: np.ndarray, start: np.ndarray, length: np.ndarray, sep: tuple[int, ...]) -> tuple[str, np.ndarray]:
+    """The ranges cp[start:start + length] as one string, each followed by the code points `sep`, and where
+    each range starts in it."""
+    m = len(start)
+    out_start = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(length + len(sep), out=out_start[1:])
+    joined = np.zeros(int(out_start[-1]), dtype=np.uint32)
+    for j, c in enumerate(sep):
+        joined[out_start[:-1] + length + j] = c
+    cl = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(length, out=cl[1:])
+    within = np.arange(int(cl[-1]), dtype=np.int64) - np.repeat(cl[:-1], length)  # offset inside the range
+    joined[np.repeat(out_start[:-1], length) + within] = cp[np.repeat(start, length) + within]
+    return joined.tobytes().decode("utf-32-le", "surrogatepass"), out_start[:-1]
 
 
 def _garbled(b: _Batch) -> dict[str, np.ndarray]:
@@ -631,18 +668,7 @@ def _code_lines(b: _Batch, doc: np.ndarray, first: np.ndarray, last: np.ndarray,
     if not sel.any():
         return code
     ldoc, f, e = doc[sel], first[sel], last[sel]
-    length = e - f + 1
-    out_start = np.zeros(len(f) + 1, dtype=np.int64)
-    np.cumsum(length + 3, out=out_start[1:])
-    joined = np.zeros(int(out_start[-1]), dtype=np.uint32)
-    ends = out_start[:-1] + length
-    joined[ends] = 10
-    joined[ends + 2] = 10
-    cl = np.zeros(len(f) + 1, dtype=np.int64)
-    np.cumsum(length, out=cl[1:])
-    within = np.arange(int(cl[-1]), dtype=np.int64) - np.repeat(cl[:-1], length)  # offset inside the line
-    joined[np.repeat(out_start[:-1], length) + within] = b.cp[np.repeat(f, length) + within]
-    text = joined.tobytes().decode("utf-32-le", "surrogatepass")
+    text, out_start = _gather(b.cp, f, e - f + 1, (10, 0, 10))
     starts = np.fromiter((m.start() for m in _CODE_LINE_M.finditer(text)), dtype=np.int64)
     if len(starts):
         line = np.unique(np.searchsorted(out_start, starts, side="right") - 1)

@@ -155,3 +155,23 @@ def test_char_ngrams_equal_the_reference(seed):
     got = char_ngram_features(np.concatenate(seqs).astype(np.int64), off)
     for i, want in enumerate(char_ngram_stats_batch(seqs)):
         assert {key: float(v[i]) for key, v in got.items()} == want
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lexicon_on_dense_word_soup(seed):
+    """Texts made of lexicon words, their prefixes and overlaps, and characters around them: the piece
+    splitting must reproduce iter_long's leftmost-longest choices and the whole-word check exactly."""
+    from curation.quality.rules_lexicon import automaton
+
+    rng = random.Random(seed)
+    words = sorted(automaton().keys())
+    glue = ["", " ", "a", "1", "的", "，", "x y", "-"]
+    texts = []
+    for _ in range(150):
+        parts = []
+        for _ in range(rng.randint(0, 12)):
+            w = rng.choice(words)
+            parts.append(rng.choice([w, w[:rng.randint(1, len(w))], w + w[-1], w[1:], w.upper()]))
+            parts.append(rng.choice(glue))
+        texts.append("".join(parts))
+    _assert_equal(texts, [rng.choice(LANGS) for _ in texts], taggers=("lexicon_v1", "stopwords_v1"))
