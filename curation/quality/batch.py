@@ -394,19 +394,32 @@ def _range_hash(b: _Batch, start: np.ndarray, end: np.ndarray) -> np.ndarray:
 _CHAR_KEYS = ("top_ngram_2", "top_ngram_3", "top_ngram_4", "dup_ngram_5", "dup_ngram_10", "dup_ngram_13")
 
 
-def _bigram_order(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """A stable order of positions by their (a, b) code-point pair: LSD radix sort, one stable `argsort`
-    per 16-bit digit (numpy radix-sorts 16-bit keys, several times faster than sorting 64-bit keys).
-
-    Positions are in text order and documents are contiguous in it, so equal pairs stay in text order and
-    those of one document are adjacent: the (document, pair) groups are runs of the result.
-    """
-    order = np.argsort((b & 0xFFFF).astype(np.uint16), kind="stable")
-    order = order[np.argsort((a[order] & 0xFFFF).astype(np.uint16), kind="stable")]
-    if len(a) and max(int(a.max()), int(b.max())) > 0xFFFF:  # planes 1-16: one more digit (5 bits each)
-        hi = ((a >> 16) << 5 | (b >> 16)).astype(np.uint16)
+def _pair_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """A stable order of the positions by the pair (x, y) of non-negative ints: LSD radix sort, one stable
+    `argsort` per 16-bit digit (numpy radix-sorts 16-bit keys, several times faster than a 64-bit sort),
+    or one stable 64-bit `argsort` when the values need more than 21 bits each."""
+    if not len(x):
+        return np.zeros(0, dtype=np.int64)
+    top = max(int(x.max()), int(y.max()))
+    if top > 0x1FFFFF:
+        return np.argsort((x << 32) | y, kind="stable")
+    order = np.argsort((y & 0xFFFF).astype(np.uint16), kind="stable")
+    order = order[np.argsort((x[order] & 0xFFFF).astype(np.uint16), kind="stable")]
+    if top > 0xFFFF:  # one more digit: the high 5 bits of both
+        hi = ((x >> 16) << 5 | (y >> 16)).astype(np.uint16)
         order = order[np.argsort(hi[order], kind="stable")]
     return order
+
+
+def _max_per_doc(doc: np.ndarray, value: np.ndarray, k: int) -> np.ndarray:
+    """Per document, the largest `value` (0 where none)."""
+    best = np.zeros(k, dtype=np.int64)
+    if len(doc):
+        order = np.argsort(doc.astype(np.uint16) if k <= 0x10000 else doc, kind="stable")
+        d = doc[order]
+        first = np.flatnonzero(np.concatenate(([True], d[1:] != d[:-1])))
+        best[d[first]] = np.maximum.reduceat(value[order], first)
+    return best
 
 
 def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), dup_ns=(5, 10, 13)
@@ -415,10 +428,11 @@ def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), du
 
     The reference groups n-grams by a rolling hash mod 2**64 (base P = 1,000,003) and sorts (document, hash)
     pairs with `lexsort` for every n. Here an n-gram is named by exact integers instead, by prefix doubling:
-    a 2-gram by (document, its two code points); an n-gram (n = 3..5) by (the id of its (n-1)-gram prefix,
-    its last code point); a 10-gram by (5-gram id, 5-gram id 5 further); a 13-gram by (10-gram id, 5-gram
-    id 8 further). Ids are group numbers in sorted order, so each key is one int64 and one `argsort` per n
-    groups them. Only n-grams whose prefix repeats are keyed, as in the reference (the same candidates).
+    a 2-gram by its two code points (and its document); an n-gram (n = 3..5) by (the id of its (n-1)-gram
+    prefix, its last code point); a 10-gram by (5-gram id, 5-gram id 5 further); a 13-gram by (10-gram id,
+    5-gram id 8 further). Ids number the repeated groups of the previous step (they include the document),
+    so they stay small and each step is a radix sort of a pair. Only n-grams whose prefix repeats are
+    sorted, as in the reference (the same candidates).
 
     The groups are the reference's groups whenever its hash does not collide: with code points below P
     (checked by the caller, which otherwise runs the reference), 2- and 3-gram hashes are below 2**64 and
@@ -441,35 +455,36 @@ def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), du
     rem = off[1:][doc] - np.arange(n_all)  # characters from each position to the end of its sequence
     out = {f"top_ngram_{n}": np.zeros(k) for n in top_ns} | {f"dup_ngram_{n}": np.zeros(k) for n in dup_ns}
     wanted = set(top_ns) | set(dup_ns)
-    ids: dict[int, np.ndarray] = {}  # n -> group id of the n-gram at each position, -1 where it does not repeat
+    ids: dict[int, np.ndarray] = {}  # n -> id of the repeated n-gram at each position, -1 where it does not repeat
     rpos: dict[int, np.ndarray] = {}  # n -> positions (ascending) whose n-gram repeats in its sequence
-    big = np.int64(2 * n_all + 1)
     for n in sorted(set(range(2, 6)) | wanted):
         if n == 2:
             pos = np.flatnonzero(rem >= 2)
-            key = (doc[pos] << 42) | (codes[pos] << 21) | codes[pos + 1]
-            order = _bigram_order(codes[pos], codes[pos + 1])
+            x, y = codes[pos], codes[pos + 1]
         elif n <= 5:
             pos = rpos[n - 1][rem[rpos[n - 1]] >= n]
-            key = ids[n - 1][pos] * 0x110000 + codes[pos + n - 1]
+            x, y = ids[n - 1][pos], codes[pos + n - 1]
         else:  # both 5-gram halves must repeat, as in the reference; the rest of the n-gram is named by ids
             head = 10 if n > 10 and 10 in ids else 5
             if head + 5 < n:
                 raise ValueError(f"dup_ns: {n}-grams need the 10-grams (n <= 15) or n <= 10")
             pos = rpos[head][rem[rpos[head]] >= n]
             pos = pos[(ids[5][pos + n - 5] >= 0) & (ids[5][pos] >= 0)]
-            key = ids[head][pos] * big + ids[5][pos + n - 5]
-        if n > 2:
-            order = np.argsort(key, kind="stable")  # positions stay ascending inside a group
-        sk, sp = key[order], pos[order]
-        new = np.ones(len(sk), dtype=bool)
-        new[1:] = sk[1:] != sk[:-1]
-        gid = _cumcount(new).astype(np.int64) - 1
+            x, y = ids[head][pos], ids[5][pos + n - 5]
+        order = _pair_order(x, y)  # stable: positions stay ascending inside a group
+        sx, sy, sp = x[order], y[order], pos[order]
+        new = np.ones(len(sp), dtype=bool)
+        new[1:] = (sx[1:] != sx[:-1]) | (sy[1:] != sy[:-1])
+        if n == 2:  # equal pairs are in text order, so one document's are adjacent
+            sd = doc[sp]
+            new[1:] |= sd[1:] != sd[:-1]
         starts = np.flatnonzero(new)
-        size = np.diff(np.append(starts, len(sk)))
+        size = np.diff(np.append(starts, len(sp)))
+        gid = _cumcount(new) - 1
         many = size[gid] > 1
         g = np.full(n_all, -1, dtype=np.int64)
-        g[sp[many]] = gid[many]
+        # number the repeated groups 0, 1, ... (small ids keep the next keys within radix digits)
+        g[sp[many]] = (_cumcount(new & many) - 1)[many]
         ids[n] = g
         repeated = np.empty(len(pos), dtype=bool)
         repeated[order] = many
@@ -478,8 +493,7 @@ def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), du
             continue
         if n in top_ns:
             multi = size > 1
-            best = np.zeros(k, dtype=np.int64)
-            np.maximum.at(best, doc[sp[starts[multi]]], size[multi])
+            best = _max_per_doc(doc[sp[starts[multi]]], size[multi], k)
             out[f"top_ngram_{n}"] = np.where(best > 1, _div(best * n, lens), 0.0)
         if n in dup_ns:
             # Every occurrence but the first of a repeated n-gram covers [p, p + n). An n-gram never runs past
@@ -700,8 +714,9 @@ def round5(x: np.ndarray) -> np.ndarray:
         out = np.rint(y) / 1e5
         near = np.abs(y - np.floor(y) - 0.5) < 1e-6
         near |= ~np.isfinite(out) | (np.abs(x) >= 2.0**52 / 1e5)
+    flat_x, flat_out = x.reshape(-1), out.reshape(-1)
     for i in np.flatnonzero(near & ~np.isnan(x)):
-        out[i] = round(float(x[i]), 5)
+        flat_out[i] = round(float(flat_x[i]), 5)
     return out
 
 
@@ -737,15 +752,35 @@ def tag_batch(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_
     """
     if len(texts) != len(langs):
         raise ValueError(f"{len(texts)} texts but {len(langs)} langs")
-    b = _Batch(list(texts), list(langs), max_chars)
-    out: dict[str, np.ndarray] = {}
+    texts, langs = list(texts), list(langs)
+    if not texts:  # the same attribute names, no rows
+        return {a: v[:0] for a, v in tag_batch(taggers, [""], ["zh"], max_chars).items()}
+    # Numpy temporaries of a few hundred thousand characters stay in cache; much larger batches run slower
+    # per character, so they are cut into chunks of about CHUNK_CHARS characters.
+    sizes = np.fromiter((min(len(t), max_chars) for t in texts), dtype=np.int64, count=len(texts))
+    cuts = np.flatnonzero(np.diff(np.cumsum(sizes) // CHUNK_CHARS)) + 1
+    if len(cuts):
+        parts = [_tag_chunk(taggers, texts[i:j], langs[i:j], max_chars)
+                 for i, j in zip([0, *cuts.tolist()], [*cuts.tolist(), len(texts)])]
+        names = list(dict.fromkeys(a for part in parts for a in part))
+        return {a: np.concatenate([part.get(a, np.full(n, np.nan)) for part, n in
+                                   zip(parts, np.diff([0, *cuts.tolist(), len(texts)]))]) for a in names}
+    return _tag_chunk(taggers, texts, langs, max_chars)
+
+
+CHUNK_CHARS = 300_000
+
+
+def _tag_chunk(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_chars: int) -> dict[str, np.ndarray]:
+    b = _Batch(texts, langs, max_chars)
+    names: list[str] = []
+    values: list[np.ndarray] = []
     for name in taggers:
         version = _NAME.match(name).group(1)
         form = BATCH_FORMS.get(name)
-        if form is None or get_tagger(name) is not _REFERENCE[name]:
-            feats = _per_document(name, b)
-        else:
-            feats = form(b) if b.k else {}
+        feats = _per_document(name, b) if form is None or get_tagger(name) is not _REFERENCE[name] else form(b)
         for f, v in feats.items():
-            out[f"quality/{f}_v{version}"] = round5(np.asarray(v, dtype=np.float64))
-    return out
+            names.append(f"quality/{f}_v{version}")
+            values.append(np.asarray(v, dtype=np.float64))
+    rounded = round5(np.stack(values)) if values else values  # one call for every feature
+    return dict(zip(names, rounded))

@@ -80,7 +80,9 @@ def test_mixed_languages_in_one_batch():
 def test_one_document_and_empty_batch():
     _assert_equal(["今天天气很好，我们去公园散步。"], ["zh"])
     _assert_equal([""], ["zh"])
-    assert all(len(v) == 0 for v in tag_batch(DEFAULT_TAGGERS, [], []).values())
+    empty = tag_batch(DEFAULT_TAGGERS, [], [])
+    assert empty.keys() == tag_batch(DEFAULT_TAGGERS, ["x"], ["zh"]).keys()
+    assert all(len(v) == 0 for v in empty.values())
     with pytest.raises(ValueError):
         tag_batch(DEFAULT_TAGGERS, ["a"], [])
 
@@ -90,6 +92,16 @@ def test_ten_megabyte_document_is_cut_and_bounded():
     t0 = time.process_time()
     _assert_equal([big, "小", big[:5000] + " tail words"], ["zh", "zh", "en"])
     assert time.process_time() - t0 < 20  # both paths look at the first MAX_CHARS characters only
+
+
+def test_large_batch_is_cut_into_chunks(monkeypatch):
+    from curation.quality import batch
+
+    monkeypatch.setattr(batch, "CHUNK_CHARS", 700)
+    rng = random.Random(1)
+    texts = [t for t, _ in CASES] * 3 + list(EDGE.values())
+    rng.shuffle(texts)
+    _assert_equal(texts, [rng.choice(LANGS) for _ in texts])
 
 
 def test_demo_corpus():
