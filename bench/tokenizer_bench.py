@@ -101,6 +101,10 @@ def main() -> int:
     p.add_argument("--max-chars", type=int, default=500_000, help="characters per eval set")
     p.add_argument("--keep", action="store_true", help="keep WORK (tokenizer, shards) afterwards")
     p.add_argument("--skip-encode", action="store_true")
+    p.add_argument("--skip-eval", action="store_true", help="train only (timing runs)")
+    p.add_argument("--lexicon", action="append", default=None, metavar="NAME=SHARE",
+                   help="word-frequency prior passed to `curate tokenizer train` (repeatable)")
+    p.add_argument("--threads", type=int, default=None, help="tokenizers threads (default: all cores)")
     args = p.parse_args()
     if corpus_path() is None:
         raise SystemExit("../shared/corpora not found (set QINGLIU_CORPORA)")
@@ -114,8 +118,16 @@ def main() -> int:
              "--max-mb", str(args.max_mb)]
     train += ["--shares", args.shares] if args.shares else []
     train += ["--upsample"] if args.upsample else []
+    train += [f"--lexicon={x}" for x in args.lexicon or []]
+    train += ["--threads", str(args.threads)] if args.threads else []
     res["train"] = run_child(train)
     res["train"]["report"] = json.loads(res["train"].pop("stdout"))
+    res["train"]["affinity_cpus"] = len(os.sched_getaffinity(0))
+    if args.skip_eval:
+        print(json.dumps(res, indent=2))
+        if not args.keep:
+            shutil.rmtree(args.work, ignore_errors=True)
+        return 0
     ood = [f"--ood={lang}={corpus_path(n + '.jsonl.gz')}" for lang, names in OOD.items() for n in names]
     ev = run_child(["eval", "--tokenizer", tok_dir, "--refs", args.refs, "--max-chars", str(args.max_chars),
                     "--output", os.path.join(args.work, "eval"), *ood])

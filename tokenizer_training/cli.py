@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--holdout-frac", type=float, default=0.01, help="share of documents kept out of training")
     t.add_argument("--min-frequency", type=int, default=2)
+    t.add_argument("--lexicon", action="append", default=None, metavar="NAME[=SHARE]",
+                   help="word-frequency prior from a dependency's word list (jieba, wordfreq_zh, wordfreq_en), sized as "
+                   "SHARE of the training bytes (repeatable; 'none' for no prior; see tokenizer_training/lexicon.py)")
     _common(t)
     e = sub.add_parser("eval", help="compare with reference tokenizers on held-out text")
     e.add_argument("--tokenizer", required=True)
@@ -79,20 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_train(args) -> int:
     from tokenizer_training.corpus import Corpus
     from tokenizer_training.export import export_tokenizer
+    from tokenizer_training.lexicon import parse_lexicon_args
     from tokenizer_training.train_bpe import train_tokenizer
 
     corpus = Corpus(args.input, seed=args.seed, holdout_frac=args.holdout_frac, text_key=args.text_key, lang=args.lang)
     max_bytes = args.max_mb * 1e6 if args.max_mb else None
     texts = corpus.training_texts(max_bytes=max_bytes, shares=args.shares, upsample=args.upsample)
+    lexicons = parse_lexicon_args([x for x in args.lexicon or [] if x != "none"])
     tok, report = train_tokenizer(texts, vocab_size=args.vocab_size, min_frequency=args.min_frequency,
-                                  han_min_count=args.han_min_count or None)
+                                  han_min_count=args.han_min_count or None, lexicons=lexicons)
     used = {k.split("/")[1]: v for k, v in corpus.stats.items() if k.startswith("train_bytes/")}
     report["train_bytes_by_lang"] = used
     report["train_byte_shares"] = {k: round(v / max(sum(used.values()), 1), 4) for k, v in used.items()}
     report["bad_records"] = corpus.stats.get("bad_records", 0)
     meta = {"inputs": [os.path.abspath(p) for p in corpus.files], "seed": args.seed,
             "holdout_frac": args.holdout_frac, "shares": args.shares, "max_mb": args.max_mb,
-            "upsample": args.upsample, "han_min_count": args.han_min_count,
+            "upsample": args.upsample, "han_min_count": args.han_min_count, "lexicons": lexicons,
             "text_key": args.text_key, "lang": args.lang, "report": report,
             "bad_record_examples": corpus.bad_examples}
     export_tokenizer(tok, args.output, training_meta=meta)

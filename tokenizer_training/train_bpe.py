@@ -18,6 +18,7 @@ Design (docs/tokenizer.md has the long form):
 
 from __future__ import annotations
 
+import itertools
 import logging
 import resource
 import time
@@ -29,6 +30,7 @@ from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, train
 from curation.errors import ConfigError
 from curation.text.normalize import is_han
 from tokenizer_training.coverage import ensure_han_coverage
+from tokenizer_training.lexicon import prior_texts
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +94,7 @@ class _Counting:
 
 def train_tokenizer(
     texts: Iterable[str], vocab_size: int = DEFAULT_VOCAB_SIZE, min_frequency: int = MIN_FREQUENCY,
-    han_min_count: int | None = HAN_MIN_COUNT,
+    han_min_count: int | None = HAN_MIN_COUNT, lexicons: dict[str, float] | None = None,
 ) -> tuple[Tokenizer, dict]:
     """Train the BPE on a stream of texts.
 
@@ -101,6 +103,8 @@ def train_tokenizer(
         vocab_size: total entries including special tokens and the 256 byte tokens; at most 65,536.
         min_frequency: a pair must occur this often to become a merge.
         han_min_count: every Han character seen this often gets its own token (None: off).
+        lexicons: word-frequency priors, name -> size as a share of the training bytes
+            (`tokenizer_training.lexicon`); fed after the text, not counted as training text.
 
     Returns:
         (tokenizer, report) with docs, bytes, seconds, peak_rss_mb and the final vocab size.
@@ -121,8 +125,14 @@ def train_tokenizer(
         show_progress=False,
     )
     stream = _Counting(texts)
+    lexicon_stats: dict = {}
+
+    def priors() -> Iterator[str]:  # runs after the text: its size sets the priors' size
+        for name, share in sorted((lexicons or {}).items()):
+            yield from prior_texts(name, share * stream.bytes, lexicon_stats)
+
     start = time.time()
-    tok.train_from_iterator(stream, trainer=trainer)
+    tok.train_from_iterator(itertools.chain(stream, priors()), trainer=trainer)
     seconds = time.time() - start
     size = tok.get_vocab_size()
     report = {
@@ -134,6 +144,9 @@ def train_tokenizer(
         "requested_vocab_size": vocab_size,
         "min_frequency": min_frequency,
     }
+    if lexicons:
+        report["lexicons"] = {name: {"share": share, **lexicon_stats.get(name, {})}
+                              for name, share in sorted(lexicons.items())}
     log.info("trained %d entries on %d docs (%.1f MB) in %.1fs, peak RSS %.0f MB",
              size, stream.docs, stream.bytes / 1e6, seconds, report["peak_rss_mb"])
     if stream.docs == 0:
