@@ -43,6 +43,9 @@ from curation.text.normalize import HAN_CLASS
 
 # Class bits of a code point (one uint32 table over all of Unicode).
 WS, WORD, DIGIT, HANC, HANF, ZHSTOP, REPL, CTRL, RARE, TERM, BULLET, LATIN_LEAD = (1 << i for i in range(12))
+# single characters some rules count, and the code-trigger classes of `_code_lines`
+NL, HASH, ELLIPSIS, UNDERSCORE, LT, AMP, CODE_SURE, CODE_MAYBE = (1 << i for i in range(12, 20))
+_SINGLE = {NL: "\n", HASH: "#", ELLIPSIS: "…", UNDERSCORE: "_", LT: "<", AMP: "&"}
 _HANF_RE = "[\u3400-\u9fff\uf900-\ufaff\U00020000-\U000323af]"  # what `count_han_fast` counts
 
 
@@ -69,7 +72,28 @@ def class_table() -> np.ndarray:
         assert all(len(ch) == 1 for ch in chars)  # endswith/startswith on one character
         table[[ord(ch) for ch in chars]] |= bit
     mark(LATIN_LEAD, "[\u00c2-\u00ef锟烫屯]")  # a mojibake match starts with one of these
+    for bit, ch in _SINGLE.items():
+        table[ord(ch)] |= bit
+    mark(CODE_SURE, "[{}(]")
+    mark(CODE_MAYBE, "[A-Za-z#=]")
     return table
+
+
+@functools.lru_cache(maxsize=1)
+def combo_table() -> tuple[np.ndarray, np.ndarray]:
+    """(uint8 index of each code point's class-bit combination, the combinations): per-document counts of
+    every class come from one histogram of (document, combination) instead of one pass per class."""
+    combos, index = np.unique(class_table(), return_inverse=True)
+    assert len(combos) <= 256
+    return index.astype(np.uint8), combos
+
+
+def _class_hist(cp: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """(documents x combinations) histogram of the strings' code points (see `combo_table`)."""
+    index, combos = combo_table()
+    c = len(combos)
+    key = np.repeat(np.arange(len(lens), dtype=np.int64) * c, lens) + index[cp]
+    return np.bincount(key, minlength=len(lens) * c).reshape(len(lens), c)
 
 
 def _codes(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -153,12 +177,10 @@ class _Batch:
             self._cache[key] = fn()
         return self._cache[key]
 
-    def count(self, bit: int) -> np.ndarray:
-        """Per-document count of cut characters with class `bit`."""
-        return self.lazy(f"count{bit}", lambda: _seg_count((self.fl & bit) != 0, self.off))
-
-    def count_cp(self, ch: str) -> np.ndarray:
-        return self.lazy(f"cp{ch}", lambda: _seg_count(self.cp == ord(ch), self.off))
+    def count(self, bits: int) -> np.ndarray:
+        """Per-document count of cut characters with any of the class `bits`."""
+        hist = self.lazy("hist", lambda: _class_hist(self.cp, self.lens))
+        return hist[:, (combo_table()[1] & bits) != 0].sum(axis=1)
 
     # -- the normalized view -------------------------------------------------------------------------------
     @property
@@ -169,8 +191,10 @@ class _Batch:
             return cp, off, class_table()[cp]
         return self.lazy("norm", build)
 
-    def norm_count(self, bit: int) -> np.ndarray:
-        return self.lazy(f"ncount{bit}", lambda: _seg_count((self.norm[2] & bit) != 0, self.norm[1]))
+    def norm_count(self, bits: int) -> np.ndarray:
+        """Per-document count of characters of the normalized views with any of the class `bits`."""
+        hist = self.lazy("nhist", lambda: _class_hist(self.norm[0], np.diff(self.norm[1])))
+        return hist[:, (combo_table()[1] & bits) != 0].sum(axis=1)
 
     # -- positions -----------------------------------------------------------------------------------------
     @property
@@ -251,7 +275,7 @@ def _length(b: _Batch) -> dict[str, np.ndarray]:
         "n_lines": n_lines,
         "mean_line_len": np.where(n_lines > 0, line_chars / np.maximum(n_lines, 1), 0.0),
         "mean_word_len": np.where(ntok > 0, _div(tchars, np.maximum(ntok, 1)), 0.0),
-        "newline_word_ratio": _div(b.count_cp("\n"), np.maximum(words, 1)),
+        "newline_word_ratio": _div(b.count(NL), np.maximum(words, 1)),
     }
 
 
@@ -264,11 +288,11 @@ def _script(b: _Batch) -> dict[str, np.ndarray]:
     words = b.words
     non_alnum = b.lens - b.count(WORD | WS)  # neither \w nor \s: [^\w\s]
     dots = _dot_triples(b)
-    sym = b.count_cp("#") + b.count_cp("…") + dots
+    sym = b.count(HASH) + b.count(ELLIPSIS) + dots
     has = n > 0
     n1 = np.maximum(n, 1)
     return {
-        "letters": np.where(has, n - non_alnum - b.count_cp("_"), 0),
+        "letters": np.where(has, n - non_alnum - b.count(UNDERSCORE), 0),
         "han_ratio": np.where(has, _div(b.n_han, n1), 0.0),
         "digit_ratio": np.where(has, _div(b.count(DIGIT), n1), 0.0),
         "non_alnum_ratio": np.where(has, _div(non_alnum, n1), 0.0),
@@ -513,7 +537,7 @@ def _repetition(b: _Batch) -> dict[str, np.ndarray]:
     feats = {key: np.zeros(k) for key in _CHAR_KEYS}
     ncp, noff, _ = b.norm
     nlen = np.diff(noff)
-    nspace = _seg_count(ncp == 32, noff)
+    nspace = b.norm_count(WS)  # the views' only whitespace is the space
     todo = np.flatnonzero((nlen >= rules_repetition.MIN_UNITS) & (nlen - nspace >= rules_repetition.MIN_UNITS))
     if len(todo):
         # the views of `todo` without their spaces, one array
@@ -646,7 +670,7 @@ def _garbled(b: _Batch) -> dict[str, np.ndarray]:
 
 def _markup(b: _Batch) -> dict[str, np.ndarray]:
     k = b.k
-    cand = np.flatnonzero((b.count_cp("<") + b.count_cp("&")) > 0)
+    cand = np.flatnonzero((b.count(LT) + b.count(AMP)) > 0)
     # A match starts with `<` or `&`, has no `<` after its start and ends in `>` or `;`: after "<>", a match
     # begun in the previous document cannot continue and none can start at the separator.
     html = _regex_counts(rules_garbled._HTML, b.cuts, cand, k, "<>", weight=True)
@@ -663,7 +687,6 @@ def _markup(b: _Batch) -> dict[str, np.ndarray]:
 # the newline); `^` also matches before the NUL, where no alternative can start. Lines are stripped, so
 # `$` and `^` mean exactly what they mean on one line.
 _CODE_LINE_M = re.compile(rules_garbled._CODE_LINE.pattern, re.MULTILINE)
-_CODE_CHARS = np.array([ord(c) for c in "{}("], dtype=np.uint32)
 
 
 def _code_lines(b: _Batch, doc: np.ndarray, first: np.ndarray, last: np.ndarray, n_lines: np.ndarray) -> np.ndarray:
@@ -672,9 +695,8 @@ def _code_lines(b: _Batch, doc: np.ndarray, first: np.ndarray, last: np.ndarray,
     code = np.zeros(k, dtype=np.int64)
     has = n_lines > 0
     # `[{}(]` is an alternative of _CODE_ANY; its other alternatives all hold an ASCII letter, '#' or '='.
-    sure = has & (_seg_count(np.isin(b.cp, _CODE_CHARS), b.off) > 0)
-    lower = b.cp | 32
-    maybe = has & ~sure & (_seg_count(((lower >= 97) & (lower <= 122)) | (b.cp == 35) | (b.cp == 61), b.off) > 0)
+    sure = has & (b.count(CODE_SURE) > 0)
+    maybe = has & ~sure & (b.count(CODE_MAYBE) > 0)
     cand = sure
     for i in np.flatnonzero(maybe):
         cand[i] = rules_garbled._CODE_ANY.search(b.cuts[i]) is not None
@@ -768,7 +790,7 @@ def tag_batch(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_
     return _tag_chunk(taggers, texts, langs, max_chars)
 
 
-CHUNK_CHARS = 300_000
+CHUNK_CHARS = 150_000
 
 
 def _tag_chunk(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_chars: int) -> dict[str, np.ndarray]:
