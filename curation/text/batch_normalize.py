@@ -27,14 +27,16 @@ _SEP = 0  # NUL joins the texts: not whitespace, unchanged by the tables, and ne
 
 @functools.lru_cache(maxsize=1)
 def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(mapped code point, its case fold, 'needs normalize_text' flag, is-whitespace flag), over the BMP
-    (and whitespace over all of Unicode). The flag is set where either image is not one character."""
+    """Over all code points: (mapped code point, its case fold, 'needs normalize_text' flag, is-whitespace
+    flag). The flag is set beyond the BMP (the definition's slow path), at NUL (the separator here) and
+    where either image is not one character."""
     mapping, _ = _fast_tables()
-    n = 0x10000
-    mapped = np.arange(n, dtype=np.uint32)
-    folded = np.arange(n, dtype=np.uint32)
-    slow = np.zeros(n, dtype=bool)
-    for cp in range(n):
+    mapped = np.arange(0x110000, dtype=np.uint32)
+    folded = np.arange(0x110000, dtype=np.uint32)
+    slow = np.zeros(0x110000, dtype=bool)
+    slow[0x10000:] = True
+    slow[_SEP] = True
+    for cp in range(0x10000):
         ch = chr(cp)
         m = mapping.get(ch, ch)
         f = m.casefold()
@@ -66,30 +68,22 @@ def normalize_many(texts: list[str]) -> list[str]:
     off = np.zeros(k + 1, dtype=np.int64)
     np.cumsum(lens + 1, out=off[1:])
     start = off[:-1]  # text i is cp[start[i]:start[i] + lens[i]]; a NUL follows it (except the last)
-    # Texts the tables cannot do: a BMP character whose image is not one character, an astral one, a NUL.
-    bmp = cp < 0x10000
-    bad = ~bmp
-    bad[bmp] = slow_t[cp[bmp]]
-    bad |= cp == _SEP
+    # Texts the tables cannot do: a character whose image is not one character, an astral one, a NUL.
+    bad = slow_t[cp]
+    bad[start[1:] - 1] = False  # the joining NULs
     cs = np.zeros(len(cp) + 1, dtype=np.int32)  # int32 accumulation: much faster than int64 here
     np.cumsum(bad, out=cs[1:])
-    per_doc = np.flatnonzero(cs[start + lens] - cs[start] > 0)
-    ok = np.ones(k, dtype=bool)
-    ok[per_doc] = False
-    # Character images (texts sent to normalize_text keep NUL-separated garbage that is never read).
-    small = np.where(bmp, cp, 0)
-    mapped = np.where(bmp, mapped_t[small], cp)
-    # The definition checks the mapped text (before case folding) is NFKC: one check for all, if it fails
-    # one check per text (an NFKC text cut at a NUL gives NFKC pieces: NUL is a starter that composes with
-    # nothing, so normalization never looks across it).
-    todo = np.flatnonzero(ok)
-    if len(todo):
-        pieces = _decode(mapped, start, lens, todo)
-        if not unicodedata.is_normalized("NFKC", "\x00".join(pieces)):
-            for i, p in zip(todo.tolist(), pieces):
-                if not unicodedata.is_normalized("NFKC", p):
-                    ok[i] = False
-    folded = np.where(bmp, folded_t[small], cp)
+    ok = cs[start + lens] - cs[start] == 0
+    # The definition checks the mapped text (before case folding) is NFKC: one check for the whole batch,
+    # and one per text if that fails (an NFKC text cut at a NUL gives NFKC pieces: NUL is a starter that
+    # composes with nothing, so normalization never looks across it). Texts sent to normalize_text keep
+    # NUL-separated garbage here that is never read.
+    mapped = mapped_t[cp].tobytes().decode("utf-32-le", "surrogatepass")
+    if not unicodedata.is_normalized("NFKC", mapped):
+        for i in np.flatnonzero(ok).tolist():
+            if not unicodedata.is_normalized("NFKC", mapped[start[i]:start[i] + lens[i]]):
+                ok[i] = False
+    folded = folded_t[cp]
     # Whitespace: every run becomes one space; runs touching either end of a text go (strip).
     ws = space_t[folded]
     sep = cp == _SEP
@@ -118,8 +112,3 @@ def normalize_many(texts: list[str]) -> list[str]:
     for i in np.flatnonzero(~ok).tolist():
         out[i] = normalize_text(texts[i])
     return out
-
-
-def _decode(codes: np.ndarray, start: np.ndarray, lens: np.ndarray, which: np.ndarray) -> list[str]:
-    s = codes.tobytes().decode("utf-32-le", "surrogatepass")
-    return [s[a:a + n] for a, n in zip(start[which].tolist(), lens[which].tolist())]
