@@ -187,3 +187,16 @@ def test_lexicon_on_dense_word_soup(seed):
             parts.append(rng.choice(glue))
         texts.append("".join(parts))
     _assert_equal(texts, [rng.choice(LANGS) for _ in texts], taggers=("lexicon_v1", "stopwords_v1"))
+
+
+def test_normalize_many_equals_normalize_text():
+    from curation.text.batch_normalize import normalize_many
+    from curation.text.normalize import normalize_text
+
+    rng = random.Random(0)
+    pool = [chr(c) for c in list(range(0, 0x3100)) + list(range(0xAC00, 0xAC40)) + list(range(0xF900, 0x10000))
+            if not 0xD800 <= c < 0xE000] + list("中文繁體這個，。 \n\t\u3000") + ["\ud800", "😀", "\U00020000"]
+    texts = list(EDGE.values()) + [t for t, _ in CASES] + ["\x00", "a\x00b", " a ", "ẞß Ǆ ﬁ", "\u1100\u1161", "A\u0301"]
+    texts += ["".join(rng.choice(pool) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    assert normalize_many(texts) == [normalize_text(t) for t in texts]
+    assert normalize_many([]) == []
