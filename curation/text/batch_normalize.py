@@ -50,6 +50,25 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return mapped, folded, slow, space
 
 
+def sep_at(start: np.ndarray, n: int) -> np.ndarray:
+    """True at the joining NULs (one before every text but the first)."""
+    sep = np.zeros(n, dtype=bool)
+    sep[start[1:] - 1] = True
+    return sep
+
+
+def _check_nfkc(mapped: str, start: np.ndarray, lens: np.ndarray, lo: int, hi: int, ok: np.ndarray) -> None:
+    """Clear `ok` for the texts lo..hi-1 whose mapped text is not NFKC: one check for the range (a NUL-joined
+    run of texts), halves only where it fails, so a batch with one bad text costs ~2 log2(k) checks."""
+    if not unicodedata.is_normalized("NFKC", mapped[start[lo]:start[hi - 1] + lens[hi - 1]]):
+        if hi - lo == 1:
+            ok[lo] = False
+        else:
+            mid = (lo + hi) // 2
+            _check_nfkc(mapped, start, lens, lo, mid, ok)
+            _check_nfkc(mapped, start, lens, mid, hi, ok)
+
+
 def normalize_many(texts: list[str]) -> list[str]:
     """`[normalize_text(t) for t in texts]`, computed over the whole list at once.
 
@@ -78,16 +97,15 @@ def normalize_many(texts: list[str]) -> list[str]:
     # and one per text if that fails (an NFKC text cut at a NUL gives NFKC pieces: NUL is a starter that
     # composes with nothing, so normalization never looks across it). Texts sent to normalize_text keep
     # NUL-separated garbage here that is never read.
-    mapped = mapped_t[cp].tobytes().decode("utf-32-le", "surrogatepass")
-    if not unicodedata.is_normalized("NFKC", mapped):
-        for i in np.flatnonzero(ok).tolist():
-            if not unicodedata.is_normalized("NFKC", mapped[start[i]:start[i] + lens[i]]):
-                ok[i] = False
+    mapped_cp = mapped_t[cp]
+    if not ok.all():  # the texts going to normalize_text must not fail the check for the others
+        mapped_cp[np.repeat(~ok, lens + 1)[:len(cp)] & ~sep_at(start, len(cp))] = 0x61
+    mapped = mapped_cp.tobytes().decode("utf-32-le", "surrogatepass")
+    _check_nfkc(mapped, start, lens, 0, k, ok)
     folded = folded_t[cp]
     # Whitespace: every run becomes one space; runs touching either end of a text go (strip).
     ws = space_t[folded]
-    sep = cp == _SEP
-    sep[start[1:] - 1] = True  # the joining NULs (a NUL inside a text sent it to normalize_text)
+    sep = cp == _SEP  # the joining NULs, and NULs inside texts (which sent those to normalize_text)
     prev_ws = np.zeros(len(cp), dtype=bool)
     prev_ws[1:] = ws[:-1]
     prev_edge = np.ones(len(cp), dtype=bool)  # the character before is a separator or there is none
