@@ -163,8 +163,8 @@ class _Batch:
         self.max_chars = max_chars
         self.texts = texts
         self.langs = [lang or "other" for lang in langs]
-        self.cuts = [t[:max_chars] if len(t) > max_chars else t for t in texts]
-        self.truncated = np.fromiter((len(t) > max_chars for t in texts), dtype=bool, count=self.k)
+        self.truncated = np.fromiter(map(len, texts), dtype=np.int64, count=self.k) > max_chars
+        self.cuts = texts if not self.truncated.any() else [t[:max_chars] for t in texts]
         self.norms = normalize_many(self.cuts)
         self.cp, self.off = _codes(self.cuts)
         self.lens = np.diff(self.off)
@@ -779,7 +779,7 @@ def tag_batch(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_
         return {a: v[:0] for a, v in tag_batch(taggers, [""], ["zh"], max_chars).items()}
     # Numpy temporaries of a few hundred thousand characters stay in cache; much larger batches run slower
     # per character, so they are cut into chunks of about CHUNK_CHARS characters.
-    sizes = np.fromiter((min(len(t), max_chars) for t in texts), dtype=np.int64, count=len(texts))
+    sizes = np.minimum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), max_chars)
     cuts = np.flatnonzero(np.diff(np.cumsum(sizes) // CHUNK_CHARS)) + 1
     if len(cuts):
         parts = [_tag_chunk(taggers, texts[i:j], langs[i:j], max_chars)
