@@ -16,7 +16,7 @@ each row group of a previous stage's Parquet output as one table (JSONL and othe
 Document reader, batched), `QualityTagger.process_table` routes, tags, selects and counts a whole table
 with numpy, and `WriteTableStageOutput` writes the same shards, stats.json and accounting check as every
 other stage. `--per-document` runs the reference path (one `Document` per element, `process_batch`): the
-same output bytes, several times slower (docs/bench_quality.md).
+same output bytes, 2.5-3x slower (docs/bench_quality.md).
 
     beam run pipelines/quality.py --input out/ingest --output out/quality
     curate filter --input raw/ --output out/quality --config curation/quality/rules.yaml
