@@ -37,7 +37,7 @@ import numpy as np
 
 from curation.quality import rules_garbled, rules_lexicon, rules_repetition, rules_text
 from curation.quality.registry import _NAME, get_tagger
-from curation.quality.view import MAX_CHARS, TextView
+from curation.quality.view import MAX_CHARS
 from curation.text.batch_normalize import normalize_many
 from curation.text.normalize import HAN_CLASS
 
@@ -528,6 +528,89 @@ def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), du
     return out
 
 
+def word_ngram_features(codes: np.ndarray, lengths: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), dup_ns=(5, 10)
+                        ) -> dict[str, np.ndarray]:
+    """`ngram_stats(codes, lengths)` (rules_repetition.py) of every unit sequence codes[off[i]:off[i + 1]].
+
+    The same algorithm on the same hashes (the rolling hash of `ngram_stats` over the units' codes; a
+    window inside one sequence has the same hash in the joined array), with (sequence, hash) sorted once
+    per n for the whole batch: the same candidates, groups and hash order, so the same first most frequent
+    n-gram per sequence. The one thing left to chance is which member of a group measures the n-gram's
+    characters, as in the reference: members share a 64-bit hash, so they differ only under a collision.
+
+    Args:
+        codes: uint64 code of every unit (the reference uses Python's `hash` of the token).
+        lengths: characters of every unit.
+        off: sequence i is [off[i], off[i + 1]); shorter than `MIN_UNITS` units gives zeros.
+        top_ns, dup_ns: as in `ngram_stats`.
+
+    Returns:
+        `top_ngram_N` / `dup_ngram_N` -> float64 array, one value per sequence.
+    """
+    k = len(off) - 1
+    n_all = len(codes)
+    lens = np.diff(off)
+    doc = np.repeat(np.arange(k, dtype=np.int64), lens)
+    rem = off[1:][doc] - np.arange(n_all)
+    total = np.bincount(doc, weights=lengths, minlength=k).astype(np.int64)
+    cum = np.zeros(n_all + 1, dtype=np.int64)
+    np.cumsum(lengths, out=cum[1:])
+    live = (lens >= rules_repetition.MIN_UNITS) & (total > 0)
+    out = {f"top_ngram_{n}": np.zeros(k) for n in top_ns} | {f"dup_ngram_{n}": np.zeros(k) for n in dup_ns}
+    wanted = set(top_ns) | set(dup_ns)
+    if not live.any() or not wanted:
+        return out
+    hashes = {1: codes}
+    h = codes
+    with np.errstate(over="ignore"):
+        for n in range(2, max(wanted) + 1):
+            h = h[:-1] * rules_repetition._P + codes[n - 1:]  # h[i]: the n units from i (padded below)
+            hashes[n] = np.concatenate((h, np.zeros(n - 1, dtype=np.uint64)))
+    repeats: dict[int, np.ndarray] = {}
+    for n in sorted(set(range(2, min(max(wanted), 5) + 1)) | wanted):
+        valid = (rem >= n) & live[doc]
+        if n == 2:
+            cand = valid
+        elif n <= 5:
+            cand = repeats[n - 1] & valid
+        else:  # as in ngram_stats: both halves (k-grams at i and i + n - k) must repeat
+            kk = max(m for m in repeats if m <= n // 2 + 1) if n // 2 + 1 >= 5 else 5
+            kk = min(kk, n - 1)
+            shifted = np.zeros(n_all, dtype=bool)
+            shifted[: n_all - (n - kk)] = repeats[kk][n - kk:]
+            cand = repeats[kk] & shifted & valid
+        pos = np.flatnonzero(cand)
+        hv = hashes[n][pos]
+        order = np.lexsort((hv, doc[pos]))  # stable: positions ascend inside a group
+        sp, sh, sd = pos[order], hv[order], doc[pos][order]
+        new = np.ones(len(sp), dtype=bool)
+        new[1:] = (sh[1:] != sh[:-1]) | (sd[1:] != sd[:-1])
+        starts = np.flatnonzero(new)
+        size = np.diff(np.append(starts, len(sp)))
+        many = size[_cumcount(new) - 1] > 1
+        mask = np.zeros(n_all, dtype=bool)
+        mask[sp[many]] = True
+        repeats[n] = mask
+        if n not in wanted or not many.any():
+            continue
+        if n in top_ns:  # the first group (in hash order) of the largest size, per sequence
+            gdoc = sd[starts]
+            best = _max_per_doc(gdoc, size, k)
+            top = np.flatnonzero((size == best[gdoc]) & (size > 1))
+            _, first = np.unique(gdoc[top], return_index=True)
+            g = top[first]
+            i = sp[starts[g]]
+            out[f"top_ngram_{n}"][gdoc[g]] = _div(size[g] * (cum[i + n] - cum[i]), total[gdoc[g]])
+        if n in dup_ns:  # every occurrence but the first covers its n units
+            rp = sp[many & ~new]
+            delta = np.bincount(rp, minlength=n_all + 1) - np.bincount(rp + n, minlength=n_all + 1)
+            covered = np.flatnonzero(np.cumsum(delta[:-1]) > 0)
+            chars = np.bincount(doc[covered], weights=lengths[covered], minlength=k).astype(np.int64)
+            hit = chars > 0
+            out[f"dup_ngram_{n}"][hit] = _div(chars[hit], total[hit])
+    return out
+
+
 def _repetition(b: _Batch) -> dict[str, np.ndarray]:
     k = b.k
     line_frac, line_chars = _dup_pieces(b, *b.lines)
@@ -557,13 +640,30 @@ def _repetition(b: _Batch) -> dict[str, np.ndarray]:
     out["dup_char13"] = feats.pop("dup_ngram_13")
     out.update(feats)
     # Other languages count word units (runs of non-space characters), unless every unit is one character.
-    for i in np.flatnonzero((b.lang != "zh") & (nlen >= rules_repetition.MIN_UNITS)):
-        view = TextView(text=b.cuts[i], norm=b.norms[i], lang=b.langs[i], lines=[], n_chars=0)
-        codes, lengths = rules_repetition._units(view)
-        if lengths.size and int(lengths.max()) == 1:
-            continue
-        for key, v in rules_repetition.ngram_stats(codes, lengths).items():
-            out[key][i] = v
+    other = np.flatnonzero((b.lang != "zh") & (nlen >= rules_repetition.MIN_UNITS))
+    if len(other):
+        tokens = rules_repetition._TOKEN.findall(" ".join([b.norms[i] for i in other]))  # no token holds a space
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        # a token starts at every Han character and where a run of other non-space characters starts
+        nfl = b.norm[2][np.repeat(np.isin(np.arange(b.k), other), nlen)]
+        han, word = (nfl & HANC) != 0, (nfl & (WS | HANC)) == 0
+        vlen = nlen[other]
+        vfirst = np.zeros(len(nfl), dtype=bool)
+        vfirst[np.cumsum(vlen) - vlen] = True
+        start = han | (word & ~np.concatenate(([False], word[:-1]))) | (word & vfirst)
+        per_view = _seg_count(start, np.concatenate(([0], np.cumsum(vlen))))
+        toff = np.concatenate(([0], np.cumsum(per_view)))
+        assert toff[-1] == len(tokens)
+        longest = np.zeros(len(other), dtype=np.int64)
+        nz = per_view > 0
+        longest[nz] = np.maximum.reduceat(lengths, toff[:-1][nz])
+        words = longest != 1  # views with a unit of two or more characters (or none: zeros, as the reference)
+        if words.any():
+            sel = np.repeat(words, per_view)
+            codes = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens)).view(np.uint64)[sel]
+            stats = word_ngram_features(codes, lengths[sel], np.concatenate(([0], np.cumsum(per_view[words]))))
+            for key, v in stats.items():
+                out[key][other[words]] = v
     return out
 
 
@@ -790,7 +890,7 @@ def tag_batch(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_
     return _tag_chunk(taggers, texts, langs, max_chars)
 
 
-CHUNK_CHARS = 150_000
+CHUNK_CHARS = 100_000
 
 
 def _tag_chunk(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_chars: int) -> dict[str, np.ndarray]:

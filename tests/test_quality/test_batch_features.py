@@ -200,3 +200,19 @@ def test_normalize_many_equals_normalize_text():
     texts += ["".join(rng.choice(pool) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
     assert normalize_many(texts) == [normalize_text(t) for t in texts]
     assert normalize_many([]) == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_word_ngrams_on_repetitive_text(seed):
+    """English-like documents from tiny vocabularies of words of different lengths: many n-grams tie for
+    the most frequent, and the reference picks the first in its hash order; Han characters are units too."""
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(40):
+        vocab = rng.sample(["a", "bb", "ccc", "dddd", "the", "of", "to", "中", "文", "x-y", "eeeee"], rng.randint(2, 6))
+        words = [rng.choice(vocab) for _ in range(rng.randint(60, 400))]
+        if rng.random() < 0.4:
+            block = words[:rng.randint(2, 12)]
+            words = (block * 100)[:len(words)]
+        texts.append(" ".join(words) if rng.random() < 0.8 else "".join(words))
+    _assert_equal(texts, [rng.choice(["en", "bilingual", "other"]) for _ in texts], taggers=("repetition_v1",))
