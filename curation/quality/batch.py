@@ -476,29 +476,35 @@ def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), du
     n_all = len(codes)
     lens = np.diff(off)
     doc = np.repeat(np.arange(k, dtype=np.int64), lens)
-    rem = off[1:][doc] - np.arange(n_all)  # characters from each position to the end of its sequence
+    end = off[1:]
     out = {f"top_ngram_{n}": np.zeros(k) for n in top_ns} | {f"dup_ngram_{n}": np.zeros(k) for n in dup_ns}
     wanted = set(top_ns) | set(dup_ns)
     ids: dict[int, np.ndarray] = {}  # n -> id of the repeated n-gram at each position, -1 where it does not repeat
     rpos: dict[int, np.ndarray] = {}  # n -> positions (ascending) whose n-gram repeats in its sequence
     for n in sorted(set(range(2, 6)) | wanted):
         if n == 2:
-            pos = np.flatnonzero(rem >= 2)
+            inner = np.ones(n_all, dtype=bool)
+            inner[end[lens > 0] - 1] = False  # the last character of a sequence starts no 2-gram
+            pos = np.flatnonzero(inner)
             x, y = codes[pos], codes[pos + 1]
         elif n <= 5:
-            pos = rpos[n - 1][rem[rpos[n - 1]] >= n]
+            prev = rpos[n - 1]
+            pos = prev[end[doc[prev]] - prev >= n]
             x, y = ids[n - 1][pos], codes[pos + n - 1]
         else:  # both 5-gram halves must repeat, as in the reference; the rest of the n-gram is named by ids
             head = 10 if n > 10 and 10 in ids else 5
             if head + 5 < n:
                 raise ValueError(f"dup_ns: {n}-grams need the 10-grams (n <= 15) or n <= 10")
-            pos = rpos[head][rem[rpos[head]] >= n]
+            prev = rpos[head]
+            pos = prev[end[doc[prev]] - prev >= n]
             pos = pos[(ids[5][pos + n - 5] >= 0) & (ids[5][pos] >= 0)]
             x, y = ids[head][pos], ids[5][pos + n - 5]
         order = _pair_order(x, y)  # stable: positions stay ascending inside a group
-        sx, sy, sp = x[order], y[order], pos[order]
+        sp = pos[order]
+        key = (x << 21) | y if n == 2 else (x << 32) | y  # x, y < 2**21 at n = 2; ids < 2**31
+        sk = key[order]
         new = np.ones(len(sp), dtype=bool)
-        new[1:] = (sx[1:] != sx[:-1]) | (sy[1:] != sy[:-1])
+        new[1:] = sk[1:] != sk[:-1]
         if n == 2:  # equal pairs are in text order, so one document's are adjacent
             sd = doc[sp]
             new[1:] |= sd[1:] != sd[:-1]
