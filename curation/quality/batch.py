@@ -355,10 +355,14 @@ def _dup_pieces(b: _Batch, doc: np.ndarray, first: np.ndarray, last: np.ndarray)
     """
     k = b.k
     zero = np.zeros(k)
-    if not len(doc):
+    n = np.bincount(doc, minlength=k)
+    multi = n[doc] >= 2  # a document with one piece repeats nothing
+    if not multi.any():
         return zero, zero.copy()
     length = last - first + 1
-    h = _range_hash(b, first, last + 1)
+    chars = np.bincount(doc, weights=length, minlength=k)
+    doc, first, last, length = doc[multi], first[multi], last[multi], length[multi]
+    h = _range_hash(b.cp, first, length)
     order = np.lexsort((h, length, doc))
     sd, sl, sh = doc[order], length[order], h[order]
     same = (sd[1:] == sd[:-1]) & (sl[1:] == sl[:-1]) & (sh[1:] == sh[:-1])
@@ -379,8 +383,6 @@ def _dup_pieces(b: _Batch, doc: np.ndarray, first: np.ndarray, last: np.ndarray)
             bad.add(d)
     dup = np.bincount(sd[rep], minlength=k)
     dup_chars = np.bincount(sd[rep], weights=sl[rep], minlength=k)
-    n = np.bincount(doc, minlength=k)
-    chars = np.bincount(doc, weights=length, minlength=k)
     frac = np.where(n > 0, _div(dup, np.maximum(n, 1)), 0.0)
     cfrac = np.where(dup > 0, dup_chars / np.maximum(chars, 1), 0.0)
     frac[dup == 0] = 0.0
@@ -392,27 +394,30 @@ def _dup_pieces(b: _Batch, doc: np.ndarray, first: np.ndarray, last: np.ndarray)
     return frac, cfrac
 
 
-_B = np.uint64(0x9E3779B97F4A7C15)  # odd, so invertible mod 2**64
-_B_INV = np.uint64(pow(int(_B), -1, 2**64))
+_B = np.uint64(0x9E3779B97F4A7C15)  # odd: a polynomial hash mod 2**64 with it is a decent mixer
+_POW = [np.ones(1, dtype=np.uint64)]
 
 
-def _range_hash(b: _Batch, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Polynomial hash mod 2**64 of the cut text's ranges [start, end): (P[end] - P[start]) / B**start with
-    P[i] = sum_{j < i} cp[j] * B**j; the division is a multiplication by the inverse of B (B is odd)."""
-    def build():
-        n = len(b.cp)
-        powers = np.full(n, _B, dtype=np.uint64)
-        powers[0] = 1
-        np.cumprod(powers, out=powers)
-        inv = np.full(n + 1, _B_INV, dtype=np.uint64)
-        inv[0] = 1
-        np.cumprod(inv, out=inv)
-        prefix = np.zeros(n + 1, dtype=np.uint64)
-        np.cumsum(b.cp.astype(np.uint64) * powers, out=prefix[1:])
-        return prefix, inv
-    prefix, inv = b.lazy("prefix_hash", build)
+def _powers(n: int) -> np.ndarray:
+    """B**j mod 2**64 for j < n (cached, grown on demand)."""
+    if len(_POW[0]) < n:
+        p = np.full(max(n, 2 * len(_POW[0])), _B, dtype=np.uint64)
+        p[0] = 1
+        with np.errstate(over="ignore"):
+            _POW[0] = np.cumprod(p)
+    return _POW[0]
+
+
+def _range_hash(cp: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Polynomial hash mod 2**64 of every range cp[start:start + length] (lengths >= 1): sum of
+    cp[start + j] * B**j, one `reduceat` over the ranges' code points gathered end to end."""
+    cl = np.zeros(len(start) + 1, dtype=np.int64)
+    np.cumsum(length, out=cl[1:])
+    within = np.arange(int(cl[-1]), dtype=np.int64) - np.repeat(cl[:-1], length)
+    pw = _powers(int(length.max()))
     with np.errstate(over="ignore"):
-        return (prefix[end] - prefix[start]) * inv[start]
+        terms = cp[np.repeat(start, length) + within].astype(np.uint64) * pw[within]
+        return np.add.reduceat(terms, cl[:-1])
 
 
 _CHAR_KEYS = ("top_ngram_2", "top_ngram_3", "top_ngram_4", "dup_ngram_5", "dup_ngram_10", "dup_ngram_13")

@@ -216,3 +216,12 @@ def test_word_ngrams_on_repetitive_text(seed):
             words = (block * 100)[:len(words)]
         texts.append(" ".join(words) if rng.random() < 0.8 else "".join(words))
     _assert_equal(texts, [rng.choice(["en", "bilingual", "other"]) for _ in texts], taggers=("repetition_v1",))
+
+
+def test_line_hash_collisions_are_caught(monkeypatch):
+    """Every line hashing alike (a worst-case collision): the text comparison must catch it."""
+    from curation.quality import batch
+
+    monkeypatch.setattr(batch, "_range_hash", lambda cp, start, length: np.zeros(len(start), dtype=np.uint64))
+    texts = [t for t, _ in CASES] + list(EDGE.values()) + ["ab\ncd\nab\nef\n\nab\n\ncd", "x\ny\nz", "同一行\n同一行\n另一行"]
+    _assert_equal(texts, ["zh"] * len(texts), taggers=("repetition_v1",))
