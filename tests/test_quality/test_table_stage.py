@@ -103,3 +103,16 @@ def test_table_stats_equals_add_doc():
         got = merge_stats(table_stats(table.slice(0, 7), kept), table_stats(table.slice(7), kept))
         assert got == ref
     assert table_stats(to_table([]), True) == {}
+
+
+def test_raw_parquet_with_other_keys_and_a_broken_file(tmp_path):
+    """Non-canonical Parquet goes through the Document reader (--text-key / --id-key), batched into tables."""
+    table = pa.table({"doc_id": [r["id"] for r in RECORDS] + ["x"],
+                      "content": [r["text"] for r in RECORDS] + [None], "n": list(range(len(RECORDS) + 1))})
+    pq.write_table(table, tmp_path / "raw.parquet", row_group_size=5)
+    (tmp_path / "broken.parquet").write_bytes(b"not parquet")
+    stats = _both([str(tmp_path / "raw.parquet"), str(tmp_path / "broken.parquet")], str(tmp_path / "out"),
+                  "--text-key", "content", "--id-key", "doc_id", "--quality-model", "none")
+    assert stats["kept"] == 4 and stats["unreadable"]["count"] == 2
+    assert sorted((os.path.basename(e["file"]), e["line"]) for e in stats["unreadable"]["examples"]) == [
+        ("broken.parquet", None), ("raw.parquet", len(RECORDS) + 1)]
