@@ -119,6 +119,15 @@ def _seg_count(mask: np.ndarray, off: np.ndarray) -> np.ndarray:
     return out
 
 
+def _sizes(starts: np.ndarray, end: int) -> np.ndarray:
+    """Lengths of the runs that begin at `starts` (ascending), the last ending at `end`."""
+    out = np.empty(len(starts), dtype=np.int64)
+    out[:-1] = starts[1:] - starts[:-1]
+    if len(starts):
+        out[-1] = end - starts[-1]
+    return out
+
+
 def _cumcount(mask: np.ndarray) -> np.ndarray:
     """Running count of True (int32 accumulation: much faster than int64 here; batches are < 2**31)."""
     return np.cumsum(mask, dtype=np.int32)
@@ -167,7 +176,7 @@ class _Batch:
         self.cuts = texts if not self.truncated.any() else [t[:max_chars] for t in texts]
         self.norms = normalize_many(self.cuts)
         self.cp, self.off = _codes(self.cuts)
-        self.lens = np.diff(self.off)
+        self.lens = self.off[1:] - self.off[:-1]
         self.fl = class_table()[self.cp]
         self.lang = np.array(self.langs, dtype=object)
         self._cache: dict = {}
@@ -193,7 +202,7 @@ class _Batch:
 
     def norm_count(self, bits: int) -> np.ndarray:
         """Per-document count of characters of the normalized views with any of the class `bits`."""
-        hist = self.lazy("nhist", lambda: _class_hist(self.norm[0], np.diff(self.norm[1])))
+        hist = self.lazy("nhist", lambda: _class_hist(self.norm[0], self.norm[1][1:] - self.norm[1][:-1]))
         return hist[:, (combo_table()[1] & bits) != 0].sum(axis=1)
 
     # -- positions -----------------------------------------------------------------------------------------
@@ -236,7 +245,7 @@ class _Batch:
             new = np.ones(len(q), dtype=bool)
             new[1:] = g[1:] != g[:-1]
             first = q[new]
-            last = q[np.append(np.flatnonzero(new)[1:] - 1, len(q) - 1)] if len(q) else q
+            last = q[np.concatenate((np.flatnonzero(new)[1:] - 1, [len(q) - 1]))] if len(q) else q
             return _doc_of(first, self.off), first, last
         return self.lazy(key, build)
 
@@ -479,7 +488,7 @@ def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), du
     """
     k = len(off) - 1
     n_all = len(codes)
-    lens = np.diff(off)
+    lens = off[1:] - off[:-1]
     doc = np.repeat(np.arange(k, dtype=np.int64), lens)
     end = off[1:]
     out = {f"top_ngram_{n}": np.zeros(k) for n in top_ns} | {f"dup_ngram_{n}": np.zeros(k) for n in dup_ns}
@@ -514,7 +523,7 @@ def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), du
             sd = doc[sp]
             new[1:] |= sd[1:] != sd[:-1]
         starts = np.flatnonzero(new)
-        size = np.diff(np.append(starts, len(sp)))
+        size = _sizes(starts, len(sp))
         gid = _cumcount(new) - 1
         many = size[gid] > 1
         g = np.full(n_all, -1, dtype=np.int64)
@@ -534,7 +543,7 @@ def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), du
             # Every occurrence but the first of a repeated n-gram covers [p, p + n). An n-gram never runs past
             # its sequence, so the union length is the sum of min(n, gap to the next such position).
             rp = np.sort(sp[many & ~new])
-            step = np.minimum(np.diff(np.append(rp, n_all + n)), n)
+            step = np.minimum(_sizes(rp, n_all + n), n)
             out[f"dup_ngram_{n}"] = _div(np.bincount(doc[rp], weights=step, minlength=k).astype(np.int64), lens)
     return out
 
@@ -560,7 +569,7 @@ def word_ngram_features(codes: np.ndarray, lengths: np.ndarray, off: np.ndarray,
     """
     k = len(off) - 1
     n_all = len(codes)
-    lens = np.diff(off)
+    lens = off[1:] - off[:-1]
     doc = np.repeat(np.arange(k, dtype=np.int64), lens)
     rem = off[1:][doc] - np.arange(n_all)
     total = np.bincount(doc, weights=lengths, minlength=k).astype(np.int64)
@@ -597,7 +606,7 @@ def word_ngram_features(codes: np.ndarray, lengths: np.ndarray, off: np.ndarray,
         new = np.ones(len(sp), dtype=bool)
         new[1:] = (sh[1:] != sh[:-1]) | (sd[1:] != sd[:-1])
         starts = np.flatnonzero(new)
-        size = np.diff(np.append(starts, len(sp)))
+        size = _sizes(starts, len(sp))
         many = size[_cumcount(new) - 1] > 1
         mask = np.zeros(n_all, dtype=bool)
         mask[sp[many]] = True
@@ -630,7 +639,7 @@ def _repetition(b: _Batch) -> dict[str, np.ndarray]:
            "dup_para_frac": para_frac, "dup_para_char_frac": para_chars}
     feats = {key: np.zeros(k) for key in _CHAR_KEYS}
     ncp, noff, _ = b.norm
-    nlen = np.diff(noff)
+    nlen = noff[1:] - noff[:-1]
     nspace = b.norm_count(WS)  # the views' only whitespace is the space
     todo = np.flatnonzero((nlen >= rules_repetition.MIN_UNITS) & (nlen - nspace >= rules_repetition.MIN_UNITS))
     if len(todo):
@@ -703,7 +712,7 @@ def _lexicon(b: _Batch) -> dict[str, np.ndarray]:
     cats = rules_lexicon.CATEGORIES
     counts = np.zeros((len(cats), k), dtype=np.int64)
     ncp, noff, _ = b.norm
-    n = np.diff(noff)
+    n = noff[1:] - noff[:-1]
     tables = _lexicon_tables(rules_lexicon.LEXICON)
     first = np.zeros(len(ncp), dtype=bool)
     first[noff[:-1][n > 0]] = True
