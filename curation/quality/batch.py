@@ -3,7 +3,7 @@
     >>> from curation.quality.batch import tag_batch
     >>> out = tag_batch(("script_v1",), ["今天天气很好。", ""], ["zh", "zh"])
     >>> out["quality/han_ratio_v1"].tolist()
-    [0.83333, 0.0]
+    [0.85714, 0.0]
 
 The per-document taggers (`rules_*.py`, run by `registry.run_taggers` on a `view.TextView`) define every
 feature and stay the oracle; `tag_batch` gives, for every document, exactly what
@@ -13,18 +13,26 @@ of real Chinese corpora (~330 bytes each) is that almost nothing runs once per d
 
 - the batch's texts become one UTF-32 code-point array; a lookup table gives each code point a set of class
   bits (whitespace, \\w, digit, Han, stop character, replacement, control, rare Han ...), built once from the
-  rules' own regexes so the classes cannot drift; per-document counts are differences of one cumulative sum;
+  rules' own regexes so the classes cannot drift; every per-document count comes from one histogram of
+  (document, class combination);
+- the matching view is `normalize_many` (curation/text/batch_normalize.py): `normalize_text` on code-point
+  arrays, the same strings;
 - lines and paragraphs are ranges of that array (first and last non-space character); duplicates are found
   by one sort of (document, length, hash) keys, and every hash-equal pair is compared as text before it
-  counts (so a 64-bit collision cannot change a value);
-- regex and multi-pattern rules (lexicon, mojibake, HTML, English stop words) scan the joined batch once,
-  with a separator that no match can cross; match positions go back to documents with `np.searchsorted`;
-- character n-gram statistics come from `char_ngram_stats_batch` (rules_repetition.py).
+  counts (so a hash collision cannot change a value);
+- character n-grams are named by exact integer ids built by prefix doubling and grouped with radix sorts
+  (`char_ngram_features`); word n-grams of other languages use the reference's own hashes, one sort per n
+  for the batch (`word_ngram_features`);
+- regex and multi-pattern rules (lexicon, mojibake, HTML, code lines, English stop words) scan the joined
+  batch once, with separators that no match can cross; positions go back to documents with
+  `np.searchsorted`. The lexicon automaton only sees the pieces of text that can hold a match.
 
-What still runs per document: `normalize_text` (the matching view; its output must be identical), the
-code-line regex on documents that contain a code trigger at all, word n-grams of non-Chinese documents
-(their units are Python `hash()` values of tokens), and taggers without a batch form (any tagger
-registered outside the built-in rule modules goes through `run_taggers` unchanged).
+What still runs per document: `normalize_text` for the texts its fast path does not take (a character
+beyond the BMP, a multi-character image), `_CODE_ANY.search` on texts with a letter but no bracket, and
+taggers without a batch form (any tagger registered outside the built-in rule modules, or one re-registered
+under a built-in name, goes through its own function one view at a time).
+
+Large batches are cut into chunks of about `CHUNK_CHARS` characters (numpy temporaries stay in cache).
 """
 
 from __future__ import annotations

@@ -27,9 +27,9 @@ _SEP = 0  # NUL joins the texts: not whitespace, unchanged by the tables, and ne
 
 @functools.lru_cache(maxsize=1)
 def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Over all code points: (mapped code point, its case fold, 'needs normalize_text' flag, is-whitespace
-    flag). The flag is set beyond the BMP (the definition's slow path), at NUL (the separator here) and
-    where either image is not one character."""
+    """Over all code points: (mapped code point, packed (case fold of it | slow << 30 | folded-is-space << 31),
+    'needs normalize_text' flag, is-whitespace flag). 'slow' is set beyond the BMP (the definition's slow
+    path), at NUL (the separator here) and where either image is not one character."""
     mapping, _ = _fast_tables()
     mapped = np.arange(0x110000, dtype=np.uint32)
     folded = np.arange(0x110000, dtype=np.uint32)
@@ -47,7 +47,10 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     allchars = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     space = np.zeros(0x110000, dtype=bool)
     space[[m.start() for m in re.finditer(r"\s", allchars)]] = True
-    return mapped, folded, slow, space
+    # one gather gives all three for the rest: the folded code point (21 bits), 'slow' (bit 30) and
+    # 'the folded character is whitespace' (bit 31)
+    packed = folded | (slow.astype(np.uint32) << 30) | (space[folded].astype(np.uint32) << 31)
+    return mapped, packed, slow, space
 
 
 def sep_at(start: np.ndarray, n: int) -> np.ndarray:
@@ -81,14 +84,15 @@ def normalize_many(texts: list[str]) -> list[str]:
     k = len(texts)
     if not k:
         return []
-    mapped_t, folded_t, slow_t, space_t = _tables()
+    mapped_t, packed_t, _, _ = _tables()
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=k)
     cp = np.frombuffer("\x00".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     off = np.zeros(k + 1, dtype=np.int64)
     np.cumsum(lens + 1, out=off[1:])
     start = off[:-1]  # text i is cp[start[i]:start[i] + lens[i]]; a NUL follows it (except the last)
     # Texts the tables cannot do: a character whose image is not one character, an astral one, a NUL.
-    bad = slow_t[cp]
+    packed = packed_t[cp]
+    bad = (packed & (1 << 30)) != 0
     bad[start[1:] - 1] = False  # the joining NULs
     cs = np.zeros(len(cp) + 1, dtype=np.int32)  # int32 accumulation: much faster than int64 here
     np.cumsum(bad, out=cs[1:])
@@ -102,9 +106,9 @@ def normalize_many(texts: list[str]) -> list[str]:
         mapped_cp[np.repeat(~ok, lens + 1)[:len(cp)] & ~sep_at(start, len(cp))] = 0x61
     mapped = mapped_cp.tobytes().decode("utf-32-le", "surrogatepass")
     _check_nfkc(mapped, start, lens, 0, k, ok)
-    folded = folded_t[cp]
+    folded = packed & 0x1FFFFF
     # Whitespace: every run becomes one space; runs touching either end of a text go (strip).
-    ws = space_t[folded]
+    ws = packed >= (1 << 31)
     sep = cp == _SEP  # the joining NULs, and NULs inside texts (which sent those to normalize_text)
     prev_ws = np.zeros(len(cp), dtype=bool)
     prev_ws[1:] = ws[:-1]
@@ -119,7 +123,7 @@ def normalize_many(texts: list[str]) -> list[str]:
     trailing[~trailing] = sep[nonws[nxt[~trailing]]]
     keep = ~ws
     keep[rs[~trailing]] = True
-    out_cp = np.where(ws, 32, folded).astype(np.uint32)
+    out_cp = np.where(ws, np.uint32(32), folded)
     # kept characters of each text: count them to cut the result back into texts
     kcs = np.zeros(len(cp) + 1, dtype=np.int32)
     np.cumsum(keep, out=kcs[1:])
