@@ -885,8 +885,8 @@ def _per_document(name: str, b: _Batch) -> dict[str, np.ndarray]:
 
 
 
-def tag_batch(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_chars: int = MAX_CHARS
-              ) -> dict[str, np.ndarray]:
+def tag_batch(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_chars: int = MAX_CHARS,
+              norms: list[str] | None = None) -> dict[str, np.ndarray]:
     """Rule features of a batch of documents.
 
     Args:
@@ -894,6 +894,9 @@ def tag_batch(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_
         texts: document texts.
         langs: routed language of each document (zh | bilingual | en | other; None = other).
         max_chars: characters the costly features look at (as `make_view`).
+        norms: if given, the matching view of every text (`make_view(...).norm`: `normalize_text` of the
+            first `max_chars` characters) is appended to it, so a caller scoring with fastText does not
+            normalize twice.
 
     Returns:
         attribute name (e.g. 'quality/han_ratio_v1') -> float64 array of len(texts), the values of
@@ -905,24 +908,28 @@ def tag_batch(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_
     texts, langs = list(texts), list(langs)
     if not texts:  # the same attribute names, no rows
         return {a: v[:0] for a, v in tag_batch(taggers, [""], ["zh"], max_chars).items()}
+    if norms is None:
+        norms = []
     # Numpy temporaries of a few hundred thousand characters stay in cache; much larger batches run slower
     # per character, so they are cut into chunks of about CHUNK_CHARS characters.
     sizes = np.minimum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), max_chars)
     cuts = np.flatnonzero(np.diff(np.cumsum(sizes) // CHUNK_CHARS)) + 1
     if len(cuts):
-        parts = [_tag_chunk(taggers, texts[i:j], langs[i:j], max_chars)
+        parts = [_tag_chunk(taggers, texts[i:j], langs[i:j], max_chars, norms)
                  for i, j in zip([0, *cuts.tolist()], [*cuts.tolist(), len(texts)])]
         names = list(dict.fromkeys(a for part in parts for a in part))
         return {a: np.concatenate([part.get(a, np.full(n, np.nan)) for part, n in
                                    zip(parts, np.diff([0, *cuts.tolist(), len(texts)]))]) for a in names}
-    return _tag_chunk(taggers, texts, langs, max_chars)
+    return _tag_chunk(taggers, texts, langs, max_chars, norms)
 
 
 CHUNK_CHARS = 100_000
 
 
-def _tag_chunk(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_chars: int) -> dict[str, np.ndarray]:
+def _tag_chunk(taggers: tuple[str, ...], texts: list[str], langs: list[str], max_chars: int, norms: list[str]
+               ) -> dict[str, np.ndarray]:
     b = _Batch(texts, langs, max_chars)
+    norms.extend(b.norms)
     names: list[str] = []
     values: list[np.ndarray] = []
     for name in taggers:

@@ -102,6 +102,9 @@ def test_large_batch_is_cut_into_chunks(monkeypatch):
     texts = [t for t, _ in CASES] * 3 + list(EDGE.values())
     rng.shuffle(texts)
     _assert_equal(texts, [rng.choice(LANGS) for _ in texts])
+    norms: list[str] = []
+    tag_batch(("script_v1",), texts, ["zh"] * len(texts), 1000, norms=norms)
+    assert norms == [make_view(t, "zh", 1000).norm for t in texts]
 
 
 def test_demo_corpus():
