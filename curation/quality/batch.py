@@ -196,8 +196,10 @@ class _Batch:
 
     def count(self, bits: int) -> np.ndarray:
         """Per-document count of cut characters with any of the class `bits`."""
-        hist = self.lazy("hist", lambda: _class_hist(self.cp, self.lens))
-        return hist[:, (combo_table()[1] & bits) != 0].sum(axis=1)
+        def build():
+            hist = self.lazy("hist", lambda: _class_hist(self.cp, self.lens))
+            return hist[:, (combo_table()[1] & bits) != 0].sum(axis=1)
+        return self.lazy(f"count{bits}", build)
 
     # -- the normalized view -------------------------------------------------------------------------------
     @property
@@ -210,8 +212,10 @@ class _Batch:
 
     def norm_count(self, bits: int) -> np.ndarray:
         """Per-document count of characters of the normalized views with any of the class `bits`."""
-        hist = self.lazy("nhist", lambda: _class_hist(self.norm[0], self.norm[1][1:] - self.norm[1][:-1]))
-        return hist[:, (combo_table()[1] & bits) != 0].sum(axis=1)
+        def build():
+            hist = self.lazy("nhist", lambda: _class_hist(self.norm[0], self.norm[1][1:] - self.norm[1][:-1]))
+            return hist[:, (combo_table()[1] & bits) != 0].sum(axis=1)
+        return self.lazy(f"ncount{bits}", build)
 
     # -- positions -----------------------------------------------------------------------------------------
     @property
