@@ -407,39 +407,46 @@ class WriteStageOutput(beam.PTransform):
         self.shard_bytes = max(1, int(shard_mb * 1024 * 1024))
 
     def expand(self, parts):
-        kept, rejected, unreadable, read = parts["kept"], parts["rejected"], parts["unreadable"], parts["read"]
-        pipeline = kept.pipeline
-        data_paths, n_data = kept | "WriteKept" >> WriteShards(_join(self.output, "data"), self.shard_bytes,
-                                                               sort_key=self.data_sort_key,
-                                                               num_shards=self.num_shards)
-        rej_paths, n_rej = rejected | "WriteRejected" >> WriteShards(
-            _join(self.output, "rejected"), self.shard_bytes, rejected=True, num_shards=self.num_shards)
-        stats = (
-            (
-                kept | "KeptStats" >> beam.ParDo(_BundleStatsFn("kept")),
-                rejected | "RejectedStats" >> beam.ParDo(_BundleStatsFn("rejected")),
-                unreadable | "UnreadableStats" >> beam.Map(unreadable_stats),
-            )
-            | "FlattenStats" >> beam.Flatten()
-            | "MergeStats" >> beam.CombineGlobally(MergeStatsFn())
+        def write(path, rejected):
+            return WriteShards(path, self.shard_bytes, rejected=rejected, num_shards=self.num_shards,
+                               sort_key=None if rejected else self.data_sort_key)
+
+        return _write_and_finalize(parts, self.output, self.stage, self.config, write, _BundleStatsFn)
+
+
+def _write_and_finalize(parts, output: str, stage: str, config: dict, write, bundle_stats_fn):
+    """The tail every stage shares: write kept and rejected (`write(path, rejected) -> PTransform` giving
+    (shard paths, count)), add up stats per bundle (`bundle_stats_fn(kind)`), then `_FinalizeFn` checks the
+    accounting and writes stats.json and _SUCCESS last."""
+    kept, rejected, unreadable, read = parts["kept"], parts["rejected"], parts["unreadable"], parts["read"]
+    data_paths, n_data = kept | "WriteKept" >> write(_join(output, "data"), False)
+    rej_paths, n_rej = rejected | "WriteRejected" >> write(_join(output, "rejected"), True)
+    stats = (
+        (
+            kept | "KeptStats" >> beam.ParDo(bundle_stats_fn("kept")),
+            rejected | "RejectedStats" >> beam.ParDo(bundle_stats_fn("rejected")),
+            unreadable | "UnreadableStats" >> beam.Map(unreadable_stats),
         )
-        stage_stats = parts["stats"] | "MergeStageStats" >> beam.CombineGlobally(MergeStatsFn())
-        n_read = (
-            read
-            | "CountRead" >> beam.ParDo(_BundleStatsFn("read"))
-            | "SumRead" >> beam.CombineGlobally(MergeStatsFn())
-            | "ReadTotal" >> beam.Map(lambda acc: acc.get("read", 0))
+        | "FlattenStats" >> beam.Flatten()
+        | "MergeStats" >> beam.CombineGlobally(MergeStatsFn())
+    )
+    stage_stats = parts["stats"] | "MergeStageStats" >> beam.CombineGlobally(MergeStatsFn())
+    n_read = (
+        read
+        | "CountRead" >> beam.ParDo(bundle_stats_fn("read"))
+        | "SumRead" >> beam.CombineGlobally(MergeStatsFn())
+        | "ReadTotal" >> beam.Map(lambda acc: acc.get("read", 0))
+    )
+    side = beam.pvalue
+    return (
+        kept.pipeline
+        | "FinalizeTrigger" >> beam.Create([None])
+        | "Finalize" >> beam.ParDo(
+            _FinalizeFn(output, stage, config),
+            side.AsSingleton(stats), side.AsSingleton(stage_stats), side.AsSingleton(n_read),
+            side.AsList(data_paths), side.AsSingleton(n_data), side.AsList(rej_paths), side.AsSingleton(n_rej),
         )
-        side = beam.pvalue
-        return (
-            pipeline
-            | "FinalizeTrigger" >> beam.Create([None])
-            | "Finalize" >> beam.ParDo(
-                _FinalizeFn(self.output, self.stage, self.config),
-                side.AsSingleton(stats), side.AsSingleton(stage_stats), side.AsSingleton(n_read),
-                side.AsList(data_paths), side.AsSingleton(n_data), side.AsList(rej_paths), side.AsSingleton(n_rej),
-            )
-        )
+    )
 
 
 def prepare_output(output: str) -> None:
@@ -791,34 +798,7 @@ class WriteTableStageOutput(beam.PTransform):
         self.output, self.stage, self.config, self.num_shards = output, stage, config or {}, num_shards
 
     def expand(self, parts):
-        kept, rejected, unreadable, read = parts["kept"], parts["rejected"], parts["unreadable"], parts["read"]
-        pipeline = kept.pipeline
-        data_paths, n_data = kept | "WriteKept" >> WriteTableShards(_join(self.output, "data"), self.num_shards)
-        rej_paths, n_rej = rejected | "WriteRejected" >> WriteTableShards(
-            _join(self.output, "rejected"), self.num_shards, rejected=True)
-        stats = (
-            (
-                kept | "KeptStats" >> beam.ParDo(_TableBundleStatsFn("kept")),
-                rejected | "RejectedStats" >> beam.ParDo(_TableBundleStatsFn("rejected")),
-                unreadable | "UnreadableStats" >> beam.Map(unreadable_stats),
-            )
-            | "FlattenStats" >> beam.Flatten()
-            | "MergeStats" >> beam.CombineGlobally(MergeStatsFn())
-        )
-        stage_stats = parts["stats"] | "MergeStageStats" >> beam.CombineGlobally(MergeStatsFn())
-        n_read = (
-            read
-            | "CountRead" >> beam.ParDo(_TableBundleStatsFn("read"))
-            | "SumRead" >> beam.CombineGlobally(MergeStatsFn())
-            | "ReadTotal" >> beam.Map(lambda acc: acc.get("read", 0))
-        )
-        side = beam.pvalue
-        return (
-            pipeline
-            | "FinalizeTrigger" >> beam.Create([None])
-            | "Finalize" >> beam.ParDo(
-                _FinalizeFn(self.output, self.stage, self.config),
-                side.AsSingleton(stats), side.AsSingleton(stage_stats), side.AsSingleton(n_read),
-                side.AsList(data_paths), side.AsSingleton(n_data), side.AsList(rej_paths), side.AsSingleton(n_rej),
-            )
-        )
+        def write(path, rejected):
+            return WriteTableShards(path, self.num_shards, rejected=rejected)
+
+        return _write_and_finalize(parts, self.output, self.stage, self.config, write, _TableBundleStatsFn)

@@ -28,6 +28,7 @@ same output bytes, 2.5-3x slower (docs/bench_quality.md).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 import apache_beam as beam
 import pyarrow as pa
@@ -37,20 +38,10 @@ from apache_beam.transforms.window import GlobalWindows
 from curation.errors import ConfigError
 from curation.quality.fasttext_tagger import DEFAULT_MODEL
 from curation.quality.tagger import DEFAULT_TAGGERS, QualityConfig, QualityTagger, StatsAccumulator
-from curation.readers import ReadConfig
 from curation.schema import Document
 from curation.stats import merge_stats
-from pipelines.io import (
-    ReadTables,
-    WriteTableStageOutput,
-    estimate_num_shards,
-    expand_inputs,
-    in_global_window,
-    is_stage_output_shard,
-    prepare_output,
-    read_stats,
-)
-from pipelines.stage import StageSpec, main_for, parse_args, pipeline_options, resolved_config, run_stage
+from pipelines.io import in_global_window
+from pipelines.stage import StageSpec, main_for, parse_args, run_stage
 
 STAGE = "quality"
 
@@ -220,39 +211,21 @@ def build(pipeline, docs, args):
     return {"kept": out["kept"], "rejected": out["rejected"], "stats": [out["stats"]]}
 
 
+def build_tables(pipeline, tables, args):
+    out = tables | "FilterQuality" >> FilterQualityTables(args.quality_config)
+    return {"kept": out["kept"], "rejected": out["rejected"], "stats": [out["stats"]]}
+
+
 SPEC = StageSpec(name=STAGE, description="Route languages, tag quality rules + fastText scores, select.",
                  build=build, add_arguments=add_arguments, validate=validate)
+# The default path: the same stage on Arrow tables (same flags, same output bytes).
+TABLE_SPEC = dataclasses.replace(SPEC, build=build_tables, tables=True)
 
 
 def run(argv: list[str] | None = None) -> dict:
-    """Run the quality stage; returns its stats.json content.
-
-    The flags, inputs, layout and stats.json are those of `pipelines.stage.run_stage` (which runs the
-    `--per-document` path); the default path moves Arrow tables through the same steps.
-    """
-    args, beam_args = parse_args(SPEC, argv)
-    if args.per_document:
-        return run_stage(SPEC, argv)
-    validate(args)
-    files = expand_inputs(args.input)
-    args.input_files = files
-    options, runner = pipeline_options(beam_args)
-    prepare_output(args.output)
-    read_cfg = ReadConfig(text_key=args.text_key, id_key=args.id_key, source=args.source, lang=args.lang,
-                          encoding=args.encoding)
-    config = resolved_config(args)
-    config.pop("input_files", None)
-    # Ids in a previous stage's output are unique already: the check (a shuffle) is for raw inputs.
-    unique_ids = not args.trust_ids and not all(is_stage_output_shard(f) for f in files)
-    num_shards = estimate_num_shards(files, max(1, int(args.shard_size_mb * 1024 * 1024)))
-    with beam.Pipeline(runner=runner, options=options) as p:
-        read = p | "ReadTables" >> ReadTables(files, read_cfg, STAGE, unique_ids=unique_ids)
-        out = read["tables"] | "FilterQuality" >> FilterQualityTables(args.quality_config)
-        stats = [out["stats"]] + ([read["duplicate_ids"]] if read["duplicate_ids"] is not None else [])
-        parts = {"kept": out["kept"], "rejected": out["rejected"], "unreadable": read["unreadable"],
-                 "read": read["tables"], "stats": tuple(stats) | "FlattenStageStats" >> beam.Flatten()}
-        _ = parts | "WriteStageOutput" >> WriteTableStageOutput(args.output, STAGE, num_shards, config)
-    return read_stats(args.output)
+    """Run the quality stage; returns its stats.json content (`--per-document`: the reference path)."""
+    args, _ = parse_args(SPEC, argv)
+    return run_stage(SPEC if args.per_document else TABLE_SPEC, argv)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,9 @@ from curation.readers import ReadConfig
 from pipelines.io import (
     DEFAULT_SHARD_MB,
     ReadDocuments,
+    ReadTables,
     WriteStageOutput,
+    WriteTableStageOutput,
     estimate_num_shards,
     expand_inputs,
     is_stage_output_shard,
@@ -56,6 +58,8 @@ class StageSpec:
         validate: checks parsed args, raising ConfigError before any work starts.
         needs_input: False for stages that read their inputs themselves (e.g. per-language mix inputs).
         unique_ids: make ids repeated across inputs unique while reading (needs a key-only shuffle).
+        tables: `build` gets and returns Arrow tables of documents (`pipelines.io.ReadTables`,
+            `WriteTableStageOutput`) instead of one `Document` per element.
     """
 
     name: str
@@ -65,6 +69,7 @@ class StageSpec:
     validate: Callable[[argparse.Namespace], None] | None = None
     needs_input: bool = True
     unique_ids: bool = True
+    tables: bool = False
 
 
 def make_parser(spec: StageSpec, prog: str | None = None) -> argparse.ArgumentParser:
@@ -175,7 +180,10 @@ def run_stage(spec: StageSpec, argv: list[str] | None = None) -> dict[str, Any]:
     with beam.Pipeline(runner=runner, options=options) as p:
         # Ids in a previous stage's output are unique already: the check (a shuffle) is for raw inputs.
         unique_ids = spec.unique_ids and not args.trust_ids and not all(is_stage_output_shard(f) for f in files)
-        if files:
+        if files and spec.tables:
+            read = p | "ReadTables" >> ReadTables(files, read_cfg, spec.name, unique_ids=unique_ids)
+            read["docs"] = read["tables"]
+        elif files:
             read = p | "ReadDocuments" >> ReadDocuments(files, read_cfg, spec.name, unique_ids=unique_ids)
         else:
             read = {"docs": p | "NoDocuments" >> beam.Create([]), "unreadable": p | "NoUnreadable" >> beam.Create([]),
@@ -199,9 +207,12 @@ def run_stage(spec: StageSpec, argv: list[str] | None = None) -> dict[str, Any]:
         # A stage may size its own output (e.g. mix upsampling); by default the count comes from the input
         # size, so documents stream into the shuffle without waiting for their total.
         num_shards = out.get("num_shards") or (estimate_num_shards(files, shard_bytes) if files else None)
-        _ = parts | "WriteStageOutput" >> WriteStageOutput(args.output, spec.name, config, args.shard_size_mb,
-                                                           data_sort_key=out.get("data_sort_key"),
-                                                           num_shards=num_shards)
+        if spec.tables:
+            write = WriteTableStageOutput(args.output, spec.name, num_shards or 1, config)
+        else:
+            write = WriteStageOutput(args.output, spec.name, config, args.shard_size_mb,
+                                     data_sort_key=out.get("data_sort_key"), num_shards=num_shards)
+        _ = parts | "WriteStageOutput" >> write
     return read_stats(args.output)
 
 
