@@ -566,9 +566,11 @@ def word_ngram_features(codes: np.ndarray, lengths: np.ndarray, off: np.ndarray,
 
     The same algorithm on the same hashes (the rolling hash of `ngram_stats` over the units' codes; a
     window inside one sequence has the same hash in the joined array), with (sequence, hash) sorted once
-    per n for the whole batch: the same candidates, groups and hash order, so the same first most frequent
-    n-gram per sequence. The one thing left to chance is which member of a group measures the n-gram's
-    characters, as in the reference: members share a 64-bit hash, so they differ only under a collision.
+    per n for the whole batch: the same candidates and groups, and the same most frequent n-gram per
+    sequence (of equally frequent ones, the one that occurs first: never the hash order, which Python's
+    salted `hash` changes from process to process). The one thing left to chance is which member of a group
+    measures the n-gram's characters, as in the reference: members share a 64-bit hash, so they differ only
+    under a collision.
 
     Args:
         codes: uint64 code of every unit (the reference uses Python's `hash` of the token).
@@ -625,10 +627,11 @@ def word_ngram_features(codes: np.ndarray, lengths: np.ndarray, off: np.ndarray,
         repeats[n] = mask
         if n not in wanted or not many.any():
             continue
-        if n in top_ns:  # the first group (in hash order) of the largest size, per sequence
+        if n in top_ns:  # of the largest groups of a sequence, the one that occurs first
             gdoc = sd[starts]
             best = _max_per_doc(gdoc, size, k)
             top = np.flatnonzero((size == best[gdoc]) & (size > 1))
+            top = top[np.lexsort((sp[starts[top]], gdoc[top]))]
             _, first = np.unique(gdoc[top], return_index=True)
             g = top[first]
             i = sp[starts[g]]

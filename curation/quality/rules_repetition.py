@@ -109,9 +109,14 @@ def ngram_stats(codes: np.ndarray, lengths: np.ndarray, top_ns=(2, 3, 4), dup_ns
         if not later.any():
             continue
         if n in top_ns:
+            # The most frequent n-gram; among equally frequent ones the one that occurs first (as
+            # `Counter.most_common` orders them). Never the sort order: word codes are Python's
+            # `hash`, salted per process, and tied word n-grams can differ in length.
             runs = np.diff(np.append(starts, len(order)))
-            best = int(np.argmax(runs))
-            i = int(order[starts[best]])
+            first = np.minimum.reduceat(order, starts)
+            tied = np.flatnonzero(runs == runs.max())
+            best = int(tied[np.argmin(first[tied])])
+            i = int(first[best])
             out[f"top_ngram_{n}"] = float(runs[best] * (cum[i + n] - cum[i]) / total)
         if n in dup_ns:
             # Every occurrence but the first (by position) of each repeated n-gram, as in datatrove.

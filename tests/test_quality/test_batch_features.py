@@ -208,7 +208,7 @@ def test_normalize_many_equals_normalize_text():
 @pytest.mark.parametrize("seed", range(4))
 def test_word_ngrams_on_repetitive_text(seed):
     """English-like documents from tiny vocabularies of words of different lengths: many n-grams tie for
-    the most frequent, and the reference picks the first in its hash order; Han characters are units too."""
+    the most frequent, and both paths pick the one that occurs first; Han characters are units too."""
     rng = random.Random(seed)
     texts = []
     for _ in range(40):

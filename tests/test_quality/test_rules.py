@@ -140,3 +140,31 @@ def test_short_docs_skip_ngrams():
 def test_fasttext_score_attribute(full):
     _, doc = verdict(full, ZH_CLEAN)
     assert 0.0 <= doc.attributes["quality/fasttext_default_v1"] <= 1.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ngram_stats_ties_on_words_of_different_lengths(seed):
+    # Word units: lengths differ, so which of two equally frequent n-grams is "the top one" changes the
+    # value. The rule is the first to occur (as Counter.most_common), whatever the codes' sort order.
+    rng = random.Random(seed)
+    codes = np.array([rng.randrange(1 << 63) for _ in range(6)], dtype=np.uint64)[
+        [rng.randrange(6) for _ in range(rng.randint(100, 300))]]
+    lengths_of = {int(c): rng.randint(1, 12) for c in codes}
+    lengths = np.array([lengths_of[int(c)] for c in codes], dtype=np.int64)
+    got = ngram_stats(codes, lengths, dup_ns=(5, 10, 13))
+    assert got == pytest.approx(_brute_force(codes, lengths))
+    flipped = ngram_stats(~codes, lengths, dup_ns=(5, 10, 13))  # same sequence, opposite code order
+    assert flipped == got
+
+
+def test_word_features_do_not_depend_on_the_hash_seed():
+    # Word codes come from Python's salted `hash`: two worker processes must still agree.
+    import subprocess
+    import sys
+
+    prog = ("from curation.quality.registry import run_taggers; from curation.quality.view import make_view; "
+            "t = ' '.join(['red apple', 'big banana', 'red apple', 'big banana', 'kiwi'] * 12); "
+            "print(sorted(run_taggers(['repetition_v1'], make_view(t, 'en')).items()))")
+    outs = {subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, check=True,
+                           env={**__import__("os").environ, "PYTHONHASHSEED": str(s)}).stdout for s in range(6)}
+    assert len(outs) == 1, outs
