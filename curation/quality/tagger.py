@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curation.errors import ConfigError
+from curation.quality.batch import tag_batch
 from curation.quality.fasttext_tagger import DEFAULT_MODEL, FastTextQualityTagger, resolve_model_path
 from curation.quality.registry import list_taggers, prepare_views, run_taggers
 from curation.quality.select import Selector, make_selector
@@ -39,7 +40,6 @@ from curation.schema import (
 )
 from curation.stats import text_size
 from curation.text.langid import LanguageRouter
-from curation.text.normalize import normalize_text
 
 LOG = logging.getLogger(__name__)
 
@@ -200,13 +200,14 @@ class QualityTagger:
         if self.cfg.keep_lang:
             langs = [given or routed for given, routed in zip(table.column("lang").to_pylist(), langs)]
         cols = {k: v for k, v in route_cols.items() if not np.isnan(v).all()}
-        for k, v in tag_batch(self.taggers, texts, langs, self.cfg.max_chars).items():
+        all_norms: list[str] = []  # the matching views tag_batch computes anyway, reused for fastText
+        for k, v in tag_batch(self.taggers, texts, langs, self.cfg.max_chars, norms=all_norms).items():
             cols[k] = np.where(np.isnan(v), cols[k], v) if k in cols else v
         empty = np.fromiter((not t or t.isspace() for t in texts), dtype=bool, count=n)
         at = self.selector.first_failure_batch(langs, empty, cols)
         if self.models:
             todo = np.flatnonzero(at >= self._first_ft_rule).tolist()
-            norms = _normalize_many([texts[i][: self.cfg.max_chars] for i in todo])
+            norms = [all_norms[i] for i in todo]  # normalize_text(text[:max_chars]), as process_batch
             todo, norms = [i for i, s in zip(todo, norms) if s], [s for s in norms if s]
             if todo:
                 for m in self.models:
@@ -279,44 +280,6 @@ class QualityTagger:
         if hist:
             out["histograms"] = hist
         return out
-
-
-def _normalize_many(texts: list[str]) -> list[str]:
-    """`normalize_text` of each text (batched with `curation.text.batch_normalize` when installed)."""
-    try:
-        from curation.text.batch_normalize import normalize_many
-    except ImportError:
-        return [normalize_text(t) for t in texts]
-    return normalize_many(texts)
-
-
-def tag_batch(taggers, texts: list[str], langs: list[str], max_chars: int = MAX_CHARS) -> dict[str, np.ndarray]:
-    """Rule features of a batch: attribute -> float64 array (NaN where the document has no value).
-
-    `curation.quality.batch.tag_batch` (vectorized over the batch) when it is installed, else the
-    per-document reference below (`run_taggers(make_view(...))` for each document).
-    """
-    try:
-        from curation.quality.batch import tag_batch as fast
-    except ImportError:
-        return tag_batch_per_doc(taggers, texts, langs, max_chars)
-    return fast(tuple(taggers), texts, langs, max_chars)
-
-
-def tag_batch_per_doc(taggers, texts: list[str], langs: list[str], max_chars: int = MAX_CHARS
-                      ) -> dict[str, np.ndarray]:
-    """`tag_batch` computed one document at a time (the reference; `prepare_views` batches the n-grams)."""
-    views = [make_view(t, lang, max_chars) for t, lang in zip(texts, langs)]
-    prepare_views(tuple(taggers), views)
-    rows = [run_taggers(tuple(taggers), v) for v in views]
-    out: dict[str, np.ndarray] = {}
-    for i, row in enumerate(rows):
-        for k, v in row.items():
-            col = out.get(k)
-            if col is None:
-                col = out[k] = np.full(len(texts), np.nan)
-            col[i] = v
-    return out
 
 
 def doc_stats(doc: Document, reason: str | None) -> dict[str, Any]:
