@@ -258,9 +258,37 @@ def stage(mb: float, extra: list[str], dt_mb: float = 2.0) -> dict:
     return res
 
 
+def features(mb: float) -> dict:
+    """The rule features alone: `tag_batch` (curation/quality/batch.py) at three batch sizes against the
+    per-document `run_taggers(make_view(...))` loop, on the same zh sample (MB per CPU-second)."""
+    from curation.quality.batch import tag_batch
+    from curation.quality.registry import run_taggers
+    from curation.quality.tagger import DEFAULT_TAGGERS
+    from curation.quality.view import make_view
+
+    texts = [r["text"] for r in zh_sample(mb)]
+    random.Random(0).shuffle(texts)
+    langs = ["zh"] * len(texts)
+    mbytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    res = {"docs": len(texts), "mb": round(mbytes, 2)}
+    tag_batch(DEFAULT_TAGGERS, texts[:300], langs[:300])  # warm up: class tables, lexicon automaton
+    for t in texts[:200]:
+        run_taggers(DEFAULT_TAGGERS, make_view(t, "zh"))
+    for batch in (256, 1024, 4096):
+        t0 = cpu_seconds()
+        for i in range(0, len(texts), batch):
+            tag_batch(DEFAULT_TAGGERS, texts[i:i + batch], langs[i:i + batch])
+        res[f"tag_batch_{batch}_mb_per_s"] = round(mbytes / (cpu_seconds() - t0), 2)
+    t0 = cpu_seconds()
+    for t in texts:
+        run_taggers(DEFAULT_TAGGERS, make_view(t, "zh"))
+    res["per_doc_mb_per_s"] = round(mbytes / (cpu_seconds() - t0), 2)
+    return res
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=["all", "routing", "quality", "throughput", "stage"], default="all")
+    ap.add_argument("--part", choices=["all", "routing", "quality", "throughput", "stage", "features"], default="all")
     ap.add_argument("--per-file", type=int, default=1000, help="documents per corpus file (routing, quality)")
     ap.add_argument("--mb", type=float, default=8.0, help="MB of zh text for the throughput part")
     ap.add_argument("--dt-mb", type=float, default=2.0, help="MB of the stage sample datatrove runs on (stage part)")
@@ -276,6 +304,8 @@ def main(argv=None) -> int:
         out["throughput"] = throughput(qt, args.mb)
     if args.part in ("all", "stage"):
         out["stage"] = stage(args.mb, extra, args.dt_mb)
+    if args.part == "features":
+        out["features"] = features(args.mb)
     print(json.dumps(out, ensure_ascii=False, indent=1))
     return 0
 
