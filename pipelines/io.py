@@ -138,6 +138,14 @@ class ReadFileFn(beam.DoFn):
         self.records = Metrics.counter(stage, "records_read")
         self.bad = Metrics.counter(stage, "records_unreadable")
 
+    def _items(self, path: str, raw):
+        """What one open file yields: documents (or tables of them, see `ReadTablesFn`) and `Unreadable`s."""
+        return iter_records(path, raw, self.cfg)
+
+    @staticmethod
+    def _size(item) -> int:
+        return 1
+
     def process(self, path: str):
         try:
             raw = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
@@ -147,15 +155,16 @@ class ReadFileFn(beam.DoFn):
             return
         n_ok = n_bad = 0
         with raw:
-            for item in iter_records(path, raw, self.cfg):
+            for item in self._items(path, raw):
                 if isinstance(item, Unreadable):
                     n_bad += 1
                     self.bad.inc()
                     yield beam.pvalue.TaggedOutput("unreadable", item.as_dict())
                 else:
-                    n_ok += 1
-                    self.records.inc()
-                    progress.add("records_read")
+                    k = self._size(item)
+                    n_ok += k
+                    self.records.inc(k)
+                    progress.add("records_read", k)
                     yield item
         progress.add("files_read")
         LOG.info("%s: read %s: %d records, %d unreadable", self.stage, path, n_ok, n_bad)
@@ -500,7 +509,7 @@ def _canonical_table(table: pa.Table, cfg: ReadConfig) -> pa.Table:
     return pa.Table.from_arrays(cols, schema=ARROW_SCHEMA)
 
 
-class ReadTablesFn(beam.DoFn):
+class ReadTablesFn(ReadFileFn):
     """One input file -> Arrow tables of at most `rows` documents (`ARROW_SCHEMA`) on the main output and
     `Unreadable` records (tagged 'unreadable'), the same documents and unreadable records as `ReadFileFn`.
 
@@ -510,31 +519,12 @@ class ReadTablesFn(beam.DoFn):
     """
 
     def __init__(self, cfg: ReadConfig, stage: str, rows: int = TABLE_ROWS):
-        self.cfg, self.stage, self.rows = cfg, stage, rows
-        self.records = Metrics.counter(stage, "records_read")
-        self.bad = Metrics.counter(stage, "records_unreadable")
+        super().__init__(cfg, stage)
+        self.rows = rows
 
-    def process(self, path: str):
-        try:
-            raw = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
-        except Exception as exc:
-            self.bad.inc()
-            yield beam.pvalue.TaggedOutput("unreadable", Unreadable(path, None, f"cannot open: {exc}").as_dict())
-            return
-        n_ok = n_bad = 0
-        with raw:
-            for item in self._items(path, raw):
-                if isinstance(item, pa.Table):
-                    n_ok += item.num_rows
-                    self.records.inc(item.num_rows)
-                    progress.add("records_read", item.num_rows)
-                    yield item
-                else:
-                    n_bad += 1
-                    self.bad.inc()
-                    yield beam.pvalue.TaggedOutput("unreadable", item.as_dict())
-        progress.add("files_read")
-        LOG.info("%s: read %s: %d records, %d unreadable", self.stage, path, n_ok, n_bad)
+    @staticmethod
+    def _size(item) -> int:
+        return item.num_rows
 
     def _items(self, path: str, raw):
         if path.lower().endswith(".parquet"):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 
 import apache_beam as beam
 import pyarrow as pa
@@ -46,12 +47,9 @@ from pipelines.stage import StageSpec, main_for, parse_args, run_stage
 STAGE = "quality"
 
 
-class FilterQualityTableFn(beam.DoFn):
-    """Route + tag + select one Arrow table at a time (`QualityTagger.process_table`): the kept rows as a
-    table on the main output, the rejected rows (with `stage`, `reason`) on 'rejected', one stats dict per
-    bundle on 'stats'. Tables longer than `BATCH` rows are cut (bounded memory for the feature arrays)."""
-
-    BATCH = 4096
+class _QualityFn(beam.DoFn):
+    """What both quality DoFns share: the tagger (models loaded once per worker in `setup`), and the
+    end of a bundle: drop counters, and the bundle's stats dict on 'stats'."""
 
     def __init__(self, cfg: QualityConfig):
         self.cfg = cfg
@@ -60,6 +58,20 @@ class FilterQualityTableFn(beam.DoFn):
     def setup(self):
         self.qt = QualityTagger(self.cfg)
         self.qt.load()  # lid.176.ftz and the quality models, once per worker
+
+    def _end_bundle(self, drops: dict[str, int], stats: dict):
+        for reason, n in drops.items():
+            Metrics.counter(STAGE, f"dropped/{reason}").inc(n)
+        if stats:
+            yield beam.pvalue.TaggedOutput("stats", GlobalWindows.windowed_value(stats))
+
+
+class FilterQualityTableFn(_QualityFn):
+    """Route + tag + select one Arrow table at a time (`QualityTagger.process_table`): the kept rows as a
+    table on the main output, the rejected rows (with `stage`, `reason`) on 'rejected', one stats dict per
+    bundle on 'stats'. Tables longer than `BATCH` rows are cut (bounded memory for the feature arrays)."""
+
+    BATCH = 4096
 
     def start_bundle(self):
         self._stats: dict = {}
@@ -77,43 +89,19 @@ class FilterQualityTableFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput("rejected", rejected)
 
     def finish_bundle(self):
-        for reason, n in self._drops.items():
-            Metrics.counter(STAGE, f"dropped/{reason}").inc(n)
-        if self._stats:
-            yield beam.pvalue.TaggedOutput("stats", GlobalWindows.windowed_value(self._stats))
+        yield from self._end_bundle(self._drops, self._stats)
         self.start_bundle()
 
 
-class FilterQualityTables(beam.PTransform):
-    """Route, tag and select Arrow tables: {'kept', 'rejected', 'stats'} (tables, tables, dicts)."""
-
-    def __init__(self, cfg: QualityConfig):
-        super().__init__()
-        self.cfg = cfg
-
-    def expand(self, tables):
-        out = tables | "RouteTagSelect" >> beam.ParDo(FilterQualityTableFn(self.cfg)).with_outputs(
-            "rejected", "stats", main="kept")
-        return {"kept": out.kept, "rejected": out.rejected, "stats": out.stats}
-
-
-class FilterQualityFn(beam.DoFn):
-    """The per-document reference (`--per-document`): route + tag + select in batches: kept docs on the main output, rejected ones (stamped) on
-    'rejected', one stats dict per bundle on 'stats'.
+class FilterQualityFn(_QualityFn):
+    """The per-document reference (`--per-document`): route + tag + select in batches: kept docs on the
+    main output, rejected ones (stamped) on 'rejected', one stats dict per bundle on 'stats'.
 
     Documents are buffered and processed `BATCH` at a time, so fastText predicts a whole batch in one
     call; the last partial batch is flushed in `finish_bundle` (global window, like `pipelines.io`).
     """
 
     BATCH = 256
-
-    def __init__(self, cfg: QualityConfig):
-        self.cfg = cfg
-        self.qt: QualityTagger | None = None
-
-    def setup(self):
-        self.qt = QualityTagger(self.cfg)
-        self.qt.load()  # lid.176.ftz and the quality models, once per worker
 
     def start_bundle(self):
         self._buf: list[Document] = []
@@ -137,24 +125,21 @@ class FilterQualityFn(beam.DoFn):
 
     def finish_bundle(self):
         yield from in_global_window(self._flush())
-        for reason, n in self._drops.items():
-            Metrics.counter(STAGE, f"dropped/{reason}").inc(n)
-        stats = self._acc.result()
-        if stats:
-            yield beam.pvalue.TaggedOutput("stats", GlobalWindows.windowed_value(stats))
+        yield from self._end_bundle(self._drops, self._acc.result())
         self.start_bundle()
 
 
 class FilterQuality(beam.PTransform):
-    """Route, tag and select Documents: {'kept', 'rejected', 'stats'} (the `--per-document` path)."""
+    """Route, tag and select: {'kept', 'rejected', 'stats'}. Elements are Arrow tables of documents
+    (`tables=True`, the default path) or `Document`s (the `--per-document` reference)."""
 
-    def __init__(self, cfg: QualityConfig):
+    def __init__(self, cfg: QualityConfig, tables: bool = False):
         super().__init__()
-        self.cfg = cfg
+        self.cfg, self.tables = cfg, tables
 
-    def expand(self, docs):
-        out = docs | "RouteTagSelect" >> beam.ParDo(FilterQualityFn(self.cfg)).with_outputs(
-            "rejected", "stats", main="kept")
+    def expand(self, pcoll):
+        fn = FilterQualityTableFn(self.cfg) if self.tables else FilterQualityFn(self.cfg)
+        out = pcoll | "RouteTagSelect" >> beam.ParDo(fn).with_outputs("rejected", "stats", main="kept")
         return {"kept": out.kept, "rejected": out.rejected, "stats": out.stats}
 
 
@@ -206,20 +191,15 @@ def validate(args: argparse.Namespace) -> None:
     args.quality_config = cfg
 
 
-def build(pipeline, docs, args):
-    out = docs | "FilterQuality" >> FilterQuality(args.quality_config)
-    return {"kept": out["kept"], "rejected": out["rejected"], "stats": [out["stats"]]}
-
-
-def build_tables(pipeline, tables, args):
-    out = tables | "FilterQuality" >> FilterQualityTables(args.quality_config)
+def build(pipeline, docs, args, tables: bool = False):
+    out = docs | "FilterQuality" >> FilterQuality(args.quality_config, tables=tables)
     return {"kept": out["kept"], "rejected": out["rejected"], "stats": [out["stats"]]}
 
 
 SPEC = StageSpec(name=STAGE, description="Route languages, tag quality rules + fastText scores, select.",
                  build=build, add_arguments=add_arguments, validate=validate)
 # The default path: the same stage on Arrow tables (same flags, same output bytes).
-TABLE_SPEC = dataclasses.replace(SPEC, build=build_tables, tables=True)
+TABLE_SPEC = dataclasses.replace(SPEC, build=functools.partial(build, tables=True), tables=True)
 
 
 def run(argv: list[str] | None = None) -> dict:
