@@ -18,7 +18,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from curation.schema import DATA_COLUMNS, LANGS, Document, from_row, from_table, is_canonical, make_id
 
@@ -180,6 +180,42 @@ def record_to_document(rec: dict, path: str, lineno: int, cfg: ReadConfig) -> Do
     )
 
 
+def parquet_row_groups(path: str, pf) -> Iterator[tuple[int, Any] | Unreadable]:
+    """Each row group of an open `pyarrow.parquet.ParquetFile` as (row offset of its first row, table); a
+    row group that cannot be read becomes one `Unreadable` naming its rows, and the next ones are read."""
+    offset = 0
+    for rg in range(pf.num_row_groups):
+        n = pf.metadata.row_group(rg).num_rows
+        try:
+            table = pf.read_row_group(rg)
+        except Exception as exc:
+            yield Unreadable(path, offset + 1, f"row group {rg} ({n} rows) unreadable: {_short(exc)}")
+        else:
+            yield offset, table
+        offset += n
+
+
+def row_group_records(path: str, table, offset: int, cfg: ReadConfig, canonical: bool
+                      ) -> Iterator[Document | Unreadable]:
+    """One row group record by record, with every per-record check (the path for a row group holding a
+    null id or text, and for Parquet files not written by a stage)."""
+    for i, rec in enumerate(table.to_pylist()):
+        if canonical and isinstance(rec.get("text"), str) and rec.get("id"):
+            doc = from_row(rec)
+            doc.stage = doc.reason = doc.duplicate_of = None
+            yield _override(doc, cfg)
+        else:
+            yield record_to_document(rec, path, offset + i + 1, cfg)
+
+
+def _override(doc: Document, cfg: ReadConfig) -> Document:
+    if cfg.lang:
+        doc.lang = cfg.lang
+    if cfg.source:
+        doc.source = cfg.source
+    return doc
+
+
 def _iter_parquet(path: str, raw: BinaryIO, cfg: ReadConfig) -> Iterator[Document | Unreadable]:
     import pyarrow.parquet as pq
 
@@ -189,37 +225,16 @@ def _iter_parquet(path: str, raw: BinaryIO, cfg: ReadConfig) -> Iterator[Documen
         yield Unreadable(path, None, f"not a readable Parquet file: {_short(exc)}")
         return
     canonical = is_canonical(pf.schema_arrow) and cfg.text_key == "text"
-    offset = 0
-    for rg in range(pf.num_row_groups):
-        n = pf.metadata.row_group(rg).num_rows
-        try:
-            table = pf.read_row_group(rg)
-        except Exception as exc:
-            yield Unreadable(path, offset + 1, f"row group {rg} ({n} rows) unreadable: {_short(exc)}")
-            offset += n
+    for item in parquet_row_groups(path, pf):
+        if isinstance(item, Unreadable):
+            yield item
             continue
+        offset, table = item
         if canonical and table.column("id").null_count == 0 and table.column("text").null_count == 0:
             for doc in from_table(table.select([c for c in table.column_names if c in DATA_COLUMNS])):
-                if cfg.lang:
-                    doc.lang = cfg.lang
-                if cfg.source:
-                    doc.source = cfg.source
-                yield doc
-            offset += n
-            continue
-        for i, rec in enumerate(table.to_pylist()):
-            lineno = offset + i + 1
-            if canonical and isinstance(rec.get("text"), str) and rec.get("id"):
-                doc = from_row(rec)
-                doc.stage = doc.reason = doc.duplicate_of = None
-                if cfg.lang:
-                    doc.lang = cfg.lang
-                if cfg.source:
-                    doc.source = cfg.source
-                yield doc
-            else:
-                yield record_to_document(rec, path, lineno, cfg)
-        offset += n
+                yield _override(doc, cfg)
+        else:
+            yield from row_group_records(path, table, offset, cfg, canonical)
 
 
 def _short(exc: BaseException) -> str:

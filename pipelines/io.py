@@ -39,14 +39,14 @@ from apache_beam.transforms.window import GlobalWindows
 from curation import progress
 from curation.errors import ConfigError
 from curation.readers import (
-    MAX_ERROR_CHARS,
     ReadConfig,
     Unreadable,
     is_supported,
     iter_records,
-    record_to_document,
+    parquet_row_groups,
+    row_group_records,
 )
-from curation.schema import ARROW_SCHEMA, REJECTED_SCHEMA, Document, from_row, is_canonical, to_table
+from curation.schema import ARROW_SCHEMA, REJECTED_SCHEMA, Document, is_canonical, to_table
 from curation.stats import add_doc, finalize, merge_stats, unreadable_stats
 
 LOG = logging.getLogger(__name__)
@@ -539,22 +539,17 @@ class ReadTablesFn(ReadFileFn):
         yield from self._batched(iter_records(path, raw, self.cfg))
 
     def _canonical_parquet(self, path: str, pf):
-        offset = 0
-        for rg in range(pf.num_row_groups):
-            n = pf.metadata.row_group(rg).num_rows
-            try:
-                table = pf.read_row_group(rg)
-            except Exception as exc:
-                yield Unreadable(path, offset + 1, f"row group {rg} ({n} rows) unreadable: {_short_error(exc)}")
-                offset += n
+        for item in parquet_row_groups(path, pf):
+            if isinstance(item, Unreadable):
+                yield item
                 continue
+            offset, table = item
             if table.column("id").null_count == 0 and table.column("text").null_count == 0:
                 table = _canonical_table(table, self.cfg)
-                for start in range(0, n, self.rows):
+                for start in range(0, table.num_rows, self.rows):
                     yield table.slice(start, self.rows)
             else:  # the Document reader's per-record path for this row group (bad rows become Unreadable)
-                yield from self._batched(_records_of_row_group(path, table, offset, self.cfg))
-            offset += n
+                yield from self._batched(row_group_records(path, table, offset, self.cfg, canonical=True))
 
     def _batched(self, items):
         buf: list[Document] = []
@@ -568,26 +563,6 @@ class ReadTablesFn(ReadFileFn):
                 buf = []
         if buf:
             yield to_table(buf)
-
-
-def _records_of_row_group(path: str, table: pa.Table, offset: int, cfg: ReadConfig):
-    """The per-record branch of `curation.readers._iter_parquet` for one canonical row group."""
-    for i, rec in enumerate(table.to_pylist()):
-        if isinstance(rec.get("text"), str) and rec.get("id"):
-            doc = from_row(rec)
-            doc.stage = doc.reason = doc.duplicate_of = None
-            if cfg.lang:
-                doc.lang = cfg.lang
-            if cfg.source:
-                doc.source = cfg.source
-            yield doc
-        else:
-            yield record_to_document(rec, path, offset + i + 1, cfg)
-
-
-def _short_error(exc: BaseException) -> str:
-    msg = f"{type(exc).__name__}: {exc}"
-    return msg if len(msg) <= MAX_ERROR_CHARS else msg[: MAX_ERROR_CHARS - 1] + "…"
 
 
 def _id_locations(table: pa.Table):
