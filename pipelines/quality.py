@@ -11,7 +11,7 @@ before the fastText rule rejects is not scored by fastText (its verdict cannot c
 per worker in `DoFn.setup`. stats.json's `stage_stats` has docs and chars per routed language, drops per
 reason and language, and 10-bin score histograms.
 
-Beam elements are Arrow tables of up to 4096 documents, not documents: `pipelines.io.ReadTables` reads
+Beam elements are Arrow tables of up to 4096 documents, not documents: `pipelines.io_tables.ReadTables` reads
 each row group of a previous stage's Parquet output as one table (JSONL and other inputs through the
 Document reader, batched), `QualityTagger.process_table` routes, tags, selects and counts a whole table
 with numpy, and `WriteTableStageOutput` writes the same shards, stats.json and accounting check as every

@@ -32,15 +32,14 @@ from curation.readers import ReadConfig
 from pipelines.io import (
     DEFAULT_SHARD_MB,
     ReadDocuments,
-    ReadTables,
     WriteStageOutput,
-    WriteTableStageOutput,
     estimate_num_shards,
     expand_inputs,
     is_stage_output_shard,
     prepare_output,
     read_stats,
 )
+from pipelines.io_tables import ReadTables, WriteTableStageOutput
 
 LOG = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ class StageSpec:
         validate: checks parsed args, raising ConfigError before any work starts.
         needs_input: False for stages that read their inputs themselves (e.g. per-language mix inputs).
         unique_ids: make ids repeated across inputs unique while reading (needs a key-only shuffle).
-        tables: `build` gets and returns Arrow tables of documents (`pipelines.io.ReadTables`,
+        tables: `build` gets and returns Arrow tables of documents (`pipelines.io_tables.ReadTables`,
             `WriteTableStageOutput`) instead of one `Document` per element.
     """
 

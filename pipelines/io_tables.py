@@ -1,0 +1,313 @@
+"""Beam I/O on Arrow tables: the layout of `pipelines.io`, with tables of a few thousand documents as
+Beam elements instead of one `Document` each.
+
+The quality stage uses it: the runner's per-element cost and building a `Document` per row ate most of
+its budget. Reading, shards (`xxh64(id) % N`, sorted by id), stats, the accounting check and `_SUCCESS`
+are those of `pipelines.io`; the same documents give the same bytes (tests/test_quality/test_table_stage.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import apache_beam as beam
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import xxhash
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindows
+
+from curation.readers import ReadConfig, Unreadable, iter_records, parquet_row_groups, row_group_records
+from curation.schema import ARROW_SCHEMA, REJECTED_SCHEMA, Document, is_canonical, to_table
+from curation.stats import merge_stats
+from pipelines.io import (
+    ROW_GROUP_ROWS,
+    ReadFileFn,
+    _join,
+    _write_and_finalize,
+    shard_name,
+    shard_of,
+)
+
+TABLE_ROWS = ROW_GROUP_ROWS
+
+
+def _canonical_table(table: pa.Table, cfg: ReadConfig) -> pa.Table:
+    """A canonical-columns table (a stage output's row group) as `ARROW_SCHEMA`, with `--lang` / `--source`
+    applied as the Document reader applies them (`from_table` + `_iter_parquet`)."""
+    n = table.num_rows
+    cols = []
+    for fld in ARROW_SCHEMA:
+        if fld.name == "lang" and cfg.lang:
+            col = pa.array([cfg.lang] * n, pa.string())
+        elif fld.name == "source" and cfg.source:
+            col = pa.array([cfg.source] * n, pa.string())
+        elif fld.name in table.column_names:
+            col = table.column(fld.name)
+        else:
+            col = pa.nulls(n, fld.type)
+        cols.append(col.cast(fld.type) if col.type != fld.type else col)
+    return pa.Table.from_arrays(cols, schema=ARROW_SCHEMA)
+
+
+class ReadTablesFn(ReadFileFn):
+    """One input file -> Arrow tables of at most `rows` documents (`ARROW_SCHEMA`) on the main output and
+    `Unreadable` records (tagged 'unreadable'), the same documents and unreadable records as `ReadFileFn`.
+
+    A canonical Parquet file (a stage's output) goes straight from each row group to a table; a row group
+    with a null id or text, other Parquet and JSONL go through `iter_records` (every per-record check and
+    unreadable record as in `ReadFileFn`), batched into tables with `to_table`.
+    """
+
+    def __init__(self, cfg: ReadConfig, stage: str, rows: int = TABLE_ROWS):
+        super().__init__(cfg, stage)
+        self.rows = rows
+
+    @staticmethod
+    def _size(item) -> int:
+        return item.num_rows
+
+    def _items(self, path: str, raw):
+        if path.lower().endswith(".parquet"):
+            try:
+                pf = pq.ParquetFile(raw)
+            except Exception:
+                pf = None  # iter_records reports it, with the same message as ReadFileFn
+            if pf is not None and is_canonical(pf.schema_arrow) and self.cfg.text_key == "text":
+                yield from self._canonical_parquet(path, pf)
+                return
+            raw.seek(0)
+        yield from self._batched(iter_records(path, raw, self.cfg))
+
+    def _canonical_parquet(self, path: str, pf):
+        for item in parquet_row_groups(path, pf):
+            if isinstance(item, Unreadable):
+                yield item
+                continue
+            offset, table = item
+            if table.column("id").null_count == 0 and table.column("text").null_count == 0:
+                table = _canonical_table(table, self.cfg)
+                for start in range(0, table.num_rows, self.rows):
+                    yield table.slice(start, self.rows)
+            else:  # the Document reader's per-record path for this row group (bad rows become Unreadable)
+                yield from self._batched(row_group_records(path, table, offset, self.cfg, canonical=True))
+
+    def _batched(self, items):
+        buf: list[Document] = []
+        for item in items:
+            if isinstance(item, Unreadable):
+                yield item
+                continue
+            buf.append(item)
+            if len(buf) >= self.rows:
+                yield to_table(buf)
+                buf = []
+        if buf:
+            yield to_table(buf)
+
+
+def _id_locations(table: pa.Table):
+    prov = table.column("provenance").combine_chunks()
+    files, rows = prov.field("source_file").to_pylist(), prov.field("row").to_pylist()
+    return [(i, (f, r)) for i, f, r in zip(table.column("id").to_pylist(), files, rows)]
+
+
+class _RenameDuplicateIdsInTableFn(beam.DoFn):
+    """`_RenameDuplicateIdsFn` on a table: every copy of a repeated id but the first gets its suffix."""
+
+    def process(self, table: pa.Table, dups: dict):
+        if not dups:
+            yield table
+            return
+        changed = False
+        ids = []
+        for doc_id, (f, r) in _id_locations(table):
+            locations = dups.get(doc_id)
+            if locations and (f, r) != tuple(locations[0]):
+                suffix = xxhash.xxh64_hexdigest(f"{f}:{r}".encode("utf-8", "surrogatepass"))[:8]
+                doc_id = f"{doc_id}~{suffix}"
+                changed = True
+            ids.append(doc_id)
+        yield table.set_column(0, ARROW_SCHEMA.field("id"), pa.array(ids, pa.string())) if changed else table
+
+
+class ReadTables(beam.PTransform):
+    """files -> {'tables': PCollection[pa.Table], 'unreadable': PCollection[dict], 'duplicate_ids': ...}:
+    `ReadDocuments` with Arrow tables (`ARROW_SCHEMA`, at most `rows` documents each) as elements.
+
+    Ids repeated across inputs are renamed as `ReadDocuments` does (`unique_ids`; a key-only shuffle of
+    every id, for raw inputs: a previous stage's output has unique ids already).
+    """
+
+    def __init__(self, files: list[str], cfg: ReadConfig = ReadConfig(), stage: str = "read", unique_ids: bool = True,
+                 rows: int = TABLE_ROWS):
+        super().__init__()
+        self.files, self.cfg, self.stage, self.unique_ids, self.rows = files, cfg, stage, unique_ids, rows
+
+    def expand(self, pbegin):
+        read = (
+            pbegin
+            | "ListFiles" >> beam.Create(self.files)
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "ReadTables" >> beam.ParDo(ReadTablesFn(self.cfg, self.stage, self.rows)).with_outputs(
+                "unreadable", main="tables")
+        )
+        tables = read.tables
+        dup_counts = None
+        if self.unique_ids:
+            dups = (
+                tables
+                | "KeyById" >> beam.FlatMap(_id_locations)
+                | "GroupIds" >> beam.GroupByKey()
+                | "KeepRepeated" >> beam.FlatMap(lambda kv: [(kv[0], sorted(kv[1]))] if len(kv[1]) > 1 else [])
+            )
+            tables = tables | "MakeIdsUnique" >> beam.ParDo(_RenameDuplicateIdsInTableFn(), beam.pvalue.AsDict(dups))
+            dup_counts = dups | "CountRepeatedIds" >> beam.Map(lambda kv: {"duplicate_ids": len(kv[1]) - 1})
+        return {"tables": tables, "unreadable": read.unreadable, "duplicate_ids": dup_counts}
+
+
+def table_to_ipc(table: pa.Table) -> bytes:
+    """Arrow IPC stream bytes of a table (what crosses a shuffle: a len() to size, no pickling of objects)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def table_from_ipc(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+def write_table_parquet(path: str, table: pa.Table, rejected: bool = False) -> None:
+    """`write_parquet` for a table: rows sorted by id, the same schema, row groups and bytes as
+    `write_parquet` writes for the same documents (Arrow sorts strings by UTF-8 bytes, which is Python's
+    code point order)."""
+    schema = REJECTED_SCHEMA if rejected else ARROW_SCHEMA
+    table = table.cast(schema) if table.schema != schema else table
+    if table.num_rows:
+        table = table.take(pc.sort_indices(table, sort_keys=[("id", "ascending")]))
+    table = table.combine_chunks()
+    with FileSystems.create(path, mime_type="application/octet-stream",
+                            compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        pq.write_table(table, f, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+
+
+class _KeyTableByShardFn(beam.DoFn):
+    """table -> (shard, IPC bytes of its rows in that shard) for every shard it has rows in."""
+
+    def __init__(self, num_shards: int):
+        self.num_shards = num_shards
+
+    def process(self, table: pa.Table):
+        if not table.num_rows:
+            return
+        shards = np.fromiter((shard_of(i, self.num_shards) for i in table.column("id").to_pylist()),
+                             dtype=np.int64, count=table.num_rows)
+        if self.num_shards == 1:
+            yield 0, table_to_ipc(table)
+            return
+        order = np.argsort(shards, kind="stable")
+        bounds = np.flatnonzero(np.diff(shards[order])) + 1
+        for part in np.split(order, bounds):
+            yield int(shards[part[0]]), table_to_ipc(table.take(pa.array(part)))
+
+
+class _WriteTableShardFn(beam.DoFn):
+    def __init__(self, directory: str, rejected: bool):
+        self.directory, self.rejected = directory, rejected
+
+    def process(self, keyed, num_shards: int):
+        index, parts = keyed
+        path = _join(self.directory, shard_name(index, num_shards))
+        write_table_parquet(path, pa.concat_tables([table_from_ipc(p) for p in parts]), self.rejected)
+        yield path
+
+
+class WriteTableShards(beam.PTransform):
+    """`WriteShards` for PCollection[pa.Table] with a known shard count: the same files and bytes."""
+
+    def __init__(self, directory: str, num_shards: int, rejected: bool = False):
+        super().__init__()
+        self.directory, self.num_shards, self.rejected = directory, num_shards, rejected
+
+    def expand(self, tables):
+        num_shards = tables.pipeline | "ShardCount" >> beam.Create([self.num_shards])
+        paths = (
+            tables
+            | "KeyByShard" >> beam.ParDo(_KeyTableByShardFn(self.num_shards))
+            | "GroupShards" >> beam.GroupByKey()
+            | "WriteShard" >> beam.ParDo(_WriteTableShardFn(self.directory, self.rejected),
+                                         beam.pvalue.AsSingleton(num_shards))
+        )
+        return paths, num_shards
+
+
+def table_stats(table: pa.Table, kept: bool) -> dict[str, Any]:
+    """`curation.stats.add_doc` over every row of a table (kept or rejected), from grouped Arrow sums."""
+    n = table.num_rows
+    if not n:
+        return {}
+    text = table.column("text")
+    lang = pc.fill_null(table.column("lang"), "")
+    lang = pc.if_else(pc.equal(lang, ""), "unrouted", lang)
+    base = {"lang": lang, "chars": pc.utf8_length(text).cast(pa.int64()), "bytes": pc.binary_length(text).cast(pa.int64())}
+    acc: dict[str, Any] = {}
+
+    def grouped(key: str, values: dict, sums: tuple[str, ...]) -> dict[str, dict[str, int]]:
+        t = pa.table(values).group_by(key).aggregate([(s, "sum") for s in sums] + [(key, "count")])
+        out = {}
+        for row in t.to_pylist():
+            out[row[key]] = {"docs": row[f"{key}_count"], **{s: row[f"{s}_sum"] for s in sums}}
+        return out
+
+    if kept:
+        acc["kept"] = n
+        acc["by_lang"] = grouped("lang", base, ("chars", "bytes"))
+        source = pc.fill_null(table.column("source").cast(pa.string()), "None")
+        acc["by_source"] = grouped("source", {"source": source, "chars": base["chars"]}, ("chars",))
+    else:
+        reason = pc.fill_null(table.column("reason"), "")
+        reason = pc.if_else(pc.equal(reason, ""), "unspecified", reason)
+        counts = pa.table({"reason": reason}).group_by("reason").aggregate([("reason", "count")]).to_pylist()
+        acc["rejected"] = {"total": n, "by_reason": {r["reason"]: r["reason_count"] for r in counts}}
+        acc["rejected_by_lang"] = grouped("lang", base, ("chars", "bytes"))
+    return acc
+
+
+class _TableBundleStatsFn(beam.DoFn):
+    """`_BundleStatsFn` for tables: one stats dict (or read count) per bundle."""
+
+    def __init__(self, kind: str):
+        self.kind = kind  # "kept" | "rejected" | "read"
+
+    def start_bundle(self):
+        self._acc: dict = {}
+
+    def process(self, table: pa.Table):
+        if self.kind == "read":
+            self._acc["read"] = self._acc.get("read", 0) + table.num_rows
+        elif table.num_rows:
+            self._acc = merge_stats(self._acc, table_stats(table, self.kind == "kept"))
+
+    def finish_bundle(self):
+        if self._acc:
+            yield GlobalWindows.windowed_value(self._acc)
+
+
+class WriteTableStageOutput(beam.PTransform):
+    """`WriteStageOutput` for stages whose documents travel as Arrow tables (`ARROW_SCHEMA` for 'kept' and
+    'read', `REJECTED_SCHEMA` for 'rejected'): the same data/, rejected/, stats.json (accounting checked)
+    and _SUCCESS last. Shards are sorted by id; the shard count must be known (`estimate_num_shards`)."""
+
+    def __init__(self, output: str, stage: str, num_shards: int, config: dict[str, Any] | None = None):
+        super().__init__()
+        self.output, self.stage, self.config, self.num_shards = output, stage, config or {}, num_shards
+
+    def expand(self, parts):
+        def write(path, rejected):
+            return WriteTableShards(path, self.num_shards, rejected=rejected)
+
+        return _write_and_finalize(parts, self.output, self.stage, self.config, write, _TableBundleStatsFn)
