@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from curation.schema import Document
 
 MAX_EXAMPLES = 20
@@ -65,6 +68,39 @@ def add_doc(acc: dict[str, Any], doc: Document, kept: bool) -> dict[str, Any]:
     slot["docs"] += 1
     slot["chars"] += chars
     slot["bytes"] += nbytes
+    return acc
+
+
+def table_stats(table: pa.Table, kept: bool) -> dict[str, Any]:
+    """`add_doc` over every row of a table of documents (kept or rejected), from grouped Arrow sums: the
+    same dict as folding `add_doc` over the rows (tests/test_quality/test_table_stage.py checks it)."""
+    n = table.num_rows
+    if not n:
+        return {}
+    text = table.column("text")
+    lang = pc.fill_null(table.column("lang"), "")
+    lang = pc.if_else(pc.equal(lang, ""), "unrouted", lang)
+    base = {"lang": lang, "chars": pc.utf8_length(text).cast(pa.int64()), "bytes": pc.binary_length(text).cast(pa.int64())}
+    acc: dict[str, Any] = {}
+
+    def grouped(key: str, values: dict, sums: tuple[str, ...]) -> dict[str, dict[str, int]]:
+        t = pa.table(values).group_by(key).aggregate([(s, "sum") for s in sums] + [(key, "count")])
+        out = {}
+        for row in t.to_pylist():
+            out[row[key]] = {"docs": row[f"{key}_count"], **{s: row[f"{s}_sum"] for s in sums}}
+        return out
+
+    if kept:
+        acc["kept"] = n
+        acc["by_lang"] = grouped("lang", base, ("chars", "bytes"))
+        source = pc.fill_null(table.column("source").cast(pa.string()), "None")
+        acc["by_source"] = grouped("source", {"source": source, "chars": base["chars"]}, ("chars",))
+    else:
+        reason = pc.fill_null(table.column("reason"), "")
+        reason = pc.if_else(pc.equal(reason, ""), "unspecified", reason)
+        counts = pa.table({"reason": reason}).group_by("reason").aggregate([("reason", "count")]).to_pylist()
+        acc["rejected"] = {"total": n, "by_reason": {r["reason"]: r["reason_count"] for r in counts}}
+        acc["rejected_by_lang"] = grouped("lang", base, ("chars", "bytes"))
     return acc
 
 

@@ -22,7 +22,7 @@ from apache_beam.transforms.window import GlobalWindows
 
 from curation.readers import ReadConfig, Unreadable, iter_records, parquet_row_groups, row_group_records
 from curation.schema import ARROW_SCHEMA, REJECTED_SCHEMA, Document, is_canonical, to_table
-from curation.stats import merge_stats
+from curation.stats import merge_stats, table_stats
 from pipelines.io import (
     ROW_GROUP_ROWS,
     ReadFileFn,
@@ -243,38 +243,6 @@ class WriteTableShards(beam.PTransform):
                                          beam.pvalue.AsSingleton(num_shards))
         )
         return paths, num_shards
-
-
-def table_stats(table: pa.Table, kept: bool) -> dict[str, Any]:
-    """`curation.stats.add_doc` over every row of a table (kept or rejected), from grouped Arrow sums."""
-    n = table.num_rows
-    if not n:
-        return {}
-    text = table.column("text")
-    lang = pc.fill_null(table.column("lang"), "")
-    lang = pc.if_else(pc.equal(lang, ""), "unrouted", lang)
-    base = {"lang": lang, "chars": pc.utf8_length(text).cast(pa.int64()), "bytes": pc.binary_length(text).cast(pa.int64())}
-    acc: dict[str, Any] = {}
-
-    def grouped(key: str, values: dict, sums: tuple[str, ...]) -> dict[str, dict[str, int]]:
-        t = pa.table(values).group_by(key).aggregate([(s, "sum") for s in sums] + [(key, "count")])
-        out = {}
-        for row in t.to_pylist():
-            out[row[key]] = {"docs": row[f"{key}_count"], **{s: row[f"{s}_sum"] for s in sums}}
-        return out
-
-    if kept:
-        acc["kept"] = n
-        acc["by_lang"] = grouped("lang", base, ("chars", "bytes"))
-        source = pc.fill_null(table.column("source").cast(pa.string()), "None")
-        acc["by_source"] = grouped("source", {"source": source, "chars": base["chars"]}, ("chars",))
-    else:
-        reason = pc.fill_null(table.column("reason"), "")
-        reason = pc.if_else(pc.equal(reason, ""), "unspecified", reason)
-        counts = pa.table({"reason": reason}).group_by("reason").aggregate([("reason", "count")]).to_pylist()
-        acc["rejected"] = {"total": n, "by_reason": {r["reason"]: r["reason_count"] for r in counts}}
-        acc["rejected_by_lang"] = grouped("lang", base, ("chars", "bytes"))
-    return acc
 
 
 class _TableBundleStatsFn(beam.DoFn):

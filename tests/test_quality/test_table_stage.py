@@ -17,10 +17,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from curation.schema import Document, to_table
-from curation.stats import add_doc, merge_stats
+from curation.stats import add_doc, merge_stats, table_stats
 from curation.testing import write_jsonl
 from pipelines import ingest, quality
-from pipelines.io_tables import table_stats
 from tests.test_quality.test_pipeline import RECORDS
 
 
