@@ -71,3 +71,16 @@ def test_jieba_list_is_found_and_read():
     words = dict(lexicon.LEXICONS["jieba"].words())
     assert len(words) > 300_000
     assert words["中国"] > words["鑫淼"] if "鑫淼" in words else words["中国"] > 1000
+
+
+@pytest.mark.skipif(importlib.util.find_spec("wordfreq") is None or importlib.util.find_spec("msgpack") is None,
+                    reason="wordfreq / msgpack not installed (tokenizer extra)")
+def test_wordfreq_lists_are_read_from_their_centibel_buckets():
+    en = dict(lexicon.LEXICONS["wordfreq_en"].words())
+    zh = dict(lexicon.LEXICONS["wordfreq_zh"].words())
+    assert len(en) > 200_000 and len(zh) > 200_000
+    # Frequencies are 10 ** (-bucket / 100): "the" is about 5 % of English words, and common beats rare.
+    assert 0.03 < en["the"] < 0.08 and en["the"] > en["house"] > en["zeitgeist"]
+    assert zh["中国"] > zh["长城"] and all(len(w) >= 2 for w in zh)
+    text = "".join(prior_texts("wordfreq_en", 50_000))
+    assert text.startswith(" the\n") and all(line.startswith(" ") for line in text.splitlines())
