@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -54,14 +55,20 @@ class ReadConfig:
 
 @dataclass(frozen=True)
 class Unreadable:
-    """A record that could not be read. `line` is 1-based (JSONL line or Parquet row); None = whole file."""
+    """Records that could not be read. `line` is 1-based (JSONL line or Parquet row; the first of
+    `records` rows); None = whole file. `records`: how many records this stands for (an unreadable
+    Parquet row group holds many, and each counts)."""
 
     source_file: str
     line: int | None
     error: str
+    records: int = 1
 
     def as_dict(self) -> dict:
-        return {"file": self.source_file, "line": self.line, "error": self.error}
+        out = {"file": self.source_file, "line": self.line, "error": self.error}
+        if self.records != 1:
+            out["records"] = self.records
+        return out
 
 
 def is_supported(path: str) -> bool:
@@ -145,6 +152,8 @@ def _parse_json_line(path: str, lineno: int, line: bytes, cfg: ReadConfig) -> Do
         return Unreadable(path, lineno, f"malformed JSON: {exc.msg} at column {exc.colno}")
     except RecursionError:
         return Unreadable(path, lineno, "malformed JSON: nested too deeply")
+    except ValueError as exc:  # e.g. an integer longer than Python's int-string limit
+        return Unreadable(path, lineno, f"malformed JSON: {_short(exc)}")
     if not isinstance(rec, dict):
         return Unreadable(path, lineno, f"record is a JSON {type(rec).__name__}, not an object")
     return record_to_document(rec, path, lineno, cfg)
@@ -165,15 +174,16 @@ def record_to_document(rec: dict, path: str, lineno: int, cfg: ReadConfig) -> Do
         text = text[1:]
     row = lineno - 1
     prov = rec.get("provenance") if isinstance(rec.get("provenance"), dict) else None
-    source_file = prov.get("source_file") if prov and prov.get("source_file") else path
-    if prov and isinstance(prov.get("row"), int):
+    # A record's own provenance is kept only when it fits the schema (string file, int64 row).
+    source_file = prov["source_file"] if prov and isinstance(prov.get("source_file"), str) and prov["source_file"] else path
+    if prov and type(prov.get("row")) is int and 0 <= prov["row"] < 2**63:
         row = prov["row"]
     raw_id = rec.get(cfg.id_key)
     doc_id = str(raw_id) if isinstance(raw_id, (str, int)) and str(raw_id).strip() else make_id(source_file, row)
     src = cfg.source or (rec.get("source") if isinstance(rec.get("source"), str) else None) or source_name(path)
     lang = cfg.lang or (rec.get("lang") if rec.get("lang") in LANGS else None)
     attrs = rec.get("attributes") if isinstance(rec.get("attributes"), dict) else {}
-    attrs = {str(k): float(v) for k, v in attrs.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    attrs = {str(k): f for k, f in ((k, _finite(v)) for k, v in attrs.items()) if f is not None}
     return Document(
         id=repair_surrogates(doc_id)[0], text=text, lang=lang, source=src, attributes=attrs,
         source_file=source_file, row=row,
@@ -189,7 +199,7 @@ def parquet_row_groups(path: str, pf) -> Iterator[tuple[int, Any] | Unreadable]:
         try:
             table = pf.read_row_group(rg)
         except Exception as exc:
-            yield Unreadable(path, offset + 1, f"row group {rg} ({n} rows) unreadable: {_short(exc)}")
+            yield Unreadable(path, offset + 1, f"row group {rg} ({n} rows) unreadable: {_short(exc)}", records=n)
         else:
             yield offset, table
         offset += n
@@ -235,6 +245,17 @@ def _iter_parquet(path: str, raw: BinaryIO, cfg: ReadConfig) -> Iterator[Documen
                 yield _override(doc, cfg)
         else:
             yield from row_group_records(path, table, offset, cfg, canonical)
+
+
+def _finite(value) -> float | None:
+    """A JSON number as a finite float; None for anything else (bools, strings, huge ints, inf, nan)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        f = float(value)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
 
 
 def _short(exc: BaseException) -> str:

@@ -177,8 +177,19 @@ def from_table(table: pa.Table) -> list[Document]:
 
 
 def is_canonical(schema: pa.Schema) -> bool:
-    """True when a Parquet file already carries Qingliu's columns (a previous stage's output)."""
-    return all(name in schema.names for name in ("id", "text", "attributes", "provenance"))
+    """True when a Parquet file already carries Qingliu's columns with their types (a previous stage's
+    output). Same names with other types (an int id, string attribute values) are not: such a file is read
+    record by record, where every field is checked."""
+    if not all(name in schema.names for name in ("id", "text", "attributes", "provenance")):
+        return False
+    strings = (pa.string(), pa.large_string())
+    attrs, prov = schema.field("attributes").type, schema.field("provenance").type
+    return (schema.field("id").type in strings and schema.field("text").type in strings
+            and pa.types.is_map(attrs) and attrs.key_type in strings and pa.types.is_floating(attrs.item_type)
+            and pa.types.is_struct(prov) and prov.get_field_index("source_file") >= 0
+            and prov.get_field_index("row") >= 0 and prov.field("source_file").type in strings
+            and pa.types.is_integer(prov.field("row").type)
+            and all(schema.field(c).type in strings for c in ("lang", "source") if c in schema.names))
 
 
 ATTRIBUTES_TYPE = ARROW_SCHEMA.field("attributes").type

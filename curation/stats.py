@@ -105,8 +105,9 @@ def table_stats(table: pa.Table, kept: bool) -> dict[str, Any]:
 
 
 def unreadable_stats(example: dict[str, Any]) -> dict[str, Any]:
-    """Contribution of one unreadable record: a count plus the example (file, line, error)."""
-    return {"unreadable": {"count": 1, "examples": [example]}}
+    """Contribution of one unreadable record (or row group: `records` in the example): its count plus the
+    example (file, line, error)."""
+    return {"unreadable": {"count": int(example.get("records", 1)), "examples": [example]}}
 
 
 EMPTY_STATS: dict[str, Any] = {

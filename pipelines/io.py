@@ -152,8 +152,8 @@ class ReadFileFn(beam.DoFn):
         with raw:
             for item in self._items(path, raw):
                 if isinstance(item, Unreadable):
-                    n_bad += 1
-                    self.bad.inc()
+                    n_bad += item.records
+                    self.bad.inc(item.records)
                     yield beam.pvalue.TaggedOutput("unreadable", item.as_dict())
                 else:
                     k = self._size(item)

@@ -39,6 +39,7 @@ def jl(*records) -> bytes:
         pytest.param(b'["a", "b"]', "record is a JSON list", id="array-record"),
         pytest.param(b'"just a string"', "record is a JSON str", id="string-record"),
         pytest.param('{"text": "中文"}'.encode("gbk"), "GBK", id="gbk-line"),
+        pytest.param(b'{"text": "x", "n": ' + b"9" * 5000 + b"}", "malformed JSON", id="huge-int"),
     ],
 )
 def test_bad_record_is_counted_with_file_and_line(line, error_part):
@@ -131,3 +132,54 @@ def test_parquet_canonical_and_raw_and_corrupt():
 
     docs, bad = read("broken.parquet", b"PAR1 not really parquet")
     assert docs == [] and len(bad) == 1 and bad[0].line is None and "Parquet" in bad[0].error
+
+
+def test_odd_field_values_are_dropped_not_crashing():
+    """Values that would break the Arrow schema later (huge or non-finite attributes, a provenance that is
+    not a string file and an int64 row) are left out; the record itself is read."""
+    rec = {"text": "ok", "attributes": {"a": 1.5, "big": 10 ** 400, "inf": float("inf"), "b": True, "s": "x"},
+           "provenance": {"source_file": 7, "row": 2 ** 70}}
+    docs, bad = read("in/x.jsonl", jl(rec))
+    assert not bad and docs[0].attributes == {"a": 1.5}
+    assert docs[0].source_file == "in/x.jsonl" and docs[0].row == 0
+    to_table(docs)  # the schema takes it
+
+
+def test_unreadable_row_group_counts_every_row():
+    from curation.readers import parquet_row_groups
+    from curation.stats import merge_stats, unreadable_stats
+
+    class Meta:
+        def row_group(self, i):
+            return type("RG", (), {"num_rows": [3, 4096, 5][i]})()
+
+    class BrokenMiddle:
+        num_row_groups, metadata = 3, Meta()
+
+        def read_row_group(self, i):
+            if i == 1:
+                raise OSError("corrupt page")
+            return pa.table({"x": list(range([3, 4096, 5][i]))})
+
+    items = list(parquet_row_groups("in/p.parquet", BrokenMiddle()))
+    bad = [i for i in items if isinstance(i, Unreadable)]
+    assert [o for o, _ in (i for i in items if not isinstance(i, Unreadable))] == [0, 4099]
+    assert len(bad) == 1 and bad[0].line == 4 and bad[0].records == 4096
+    stats = merge_stats({}, unreadable_stats(bad[0].as_dict()))
+    assert stats["unreadable"]["count"] == 4096
+
+
+def test_parquet_with_canonical_names_but_other_types_is_read_record_by_record():
+    """Same column names as a stage output, other types (int ids, string attribute values): not taken as
+    canonical, so every row goes through the per-record checks instead of breaking the writer later."""
+    from curation.schema import is_canonical
+
+    table = pa.table({"id": pa.array([1, 2]), "text": ["a", "b"],
+                      "attributes": pa.array([[("w", "x")], []], pa.map_(pa.string(), pa.string())),
+                      "provenance": pa.array([{"source_file": "f", "row": 0}] * 2)})
+    assert not is_canonical(table.schema)
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    docs, bad = read("in/odd.parquet", buf.getvalue())
+    assert not bad and [d.id for d in docs] == ["1", "2"] and all(d.attributes == {} for d in docs)
+    to_table(docs)
