@@ -117,6 +117,13 @@ def expand_inputs(inputs: list[str]) -> list[str]:
     return sorted(dict.fromkeys(files))
 
 
+def ids_known_unique(files: list[str]) -> bool:
+    """True when every file is a data shard of one and the same stage output: its ids are unique already.
+    Shards of two outputs (two ingests of different raw files) can share ids, so they need the check."""
+    return bool(files) and all(is_stage_output_shard(f) for f in files) and len(
+        {f.replace("\\", "/").rsplit("/", 2)[0] for f in files}) == 1
+
+
 def is_stage_output_shard(path: str) -> bool:
     """True for `<stage output>/data/part-*.parquet` (written by a Qingliu stage, ids already unique)."""
     parts = path.replace("\\", "/").rsplit("/", 2)

@@ -35,7 +35,7 @@ from pipelines.io import (
     WriteStageOutput,
     estimate_num_shards,
     expand_inputs,
-    is_stage_output_shard,
+    ids_known_unique,
     prepare_output,
     read_stats,
 )
@@ -177,8 +177,9 @@ def run_stage(spec: StageSpec, argv: list[str] | None = None) -> dict[str, Any]:
     config.pop("input_files", None)
     LOG.info("%s: %d input files -> %s", spec.name, len(files), args.output)
     with beam.Pipeline(runner=runner, options=options) as p:
-        # Ids in a previous stage's output are unique already: the check (a shuffle) is for raw inputs.
-        unique_ids = spec.unique_ids and not args.trust_ids and not all(is_stage_output_shard(f) for f in files)
+        # Ids in one previous stage output are unique already: the check (a shuffle) is for raw inputs and
+        # for several outputs read together.
+        unique_ids = spec.unique_ids and not args.trust_ids and not ids_known_unique(files)
         if files and spec.tables:
             read = p | "ReadTables" >> ReadTables(files, read_cfg, spec.name, unique_ids=unique_ids)
             read["docs"] = read["tables"]

@@ -173,3 +173,20 @@ def test_cli_exit_codes_and_beam_run(tmp_path):
     assert "ingest" in r.stdout and read_stage_output(str(tmp_path / "b"))["stats"]["kept"] == 1
     r = _cli("pipelines.ingest", "--input", src, "--output", str(tmp_path / "m"))
     assert r.returncode == 0 and read_stage_output(str(tmp_path / "m"))["complete"]
+
+
+def test_two_stage_outputs_with_the_same_ids_are_made_unique(tmp_path):
+    """Ids are unique inside one stage output, not across two: reading both together runs the id check."""
+    from pipelines.io import ids_known_unique
+
+    outs = []
+    for name in ("a", "b"):
+        src = write_jsonl(str(tmp_path / name / "in.jsonl"), [{"id": "1", "text": f"{name} one"},
+                                                              {"id": "2", "text": f"{name} two"}])
+        outs.append(str(tmp_path / f"out_{name}"))
+        ingest.run(["--input", src, "--output", outs[-1]])
+    shards = [os.path.join(o, "data", f) for o in outs for f in os.listdir(os.path.join(o, "data"))]
+    assert ids_known_unique(shards[:1]) and not ids_known_unique(shards)
+    res = ingest.run(["--input", outs[0], "--input", outs[1], "--output", str(tmp_path / "both")])
+    kept = read_stage_output(str(tmp_path / "both"))["kept"]
+    assert res["duplicate_ids"] == 2 and len({d.id for d in kept}) == 4
