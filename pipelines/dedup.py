@@ -66,6 +66,7 @@ from curation.dedup.minhash import (
 from curation.dedup.shingles import DEFAULT_NGRAM, batch_shingle_hashes
 from curation.errors import ConfigError
 from curation.readers import ReadConfig
+from curation.stats import unreadable_stats
 from curation.text.normalize import normalize_text
 from pipelines.io import (
     MergeStatsFn,
@@ -408,6 +409,10 @@ def build(pipeline, docs, args):
             args.against_files, ReadConfig(), STAGE, unique_ids=False)
         ref_bands, ref_metas, ref_sigs, _, _ = _fingerprints(prev["docs"], args, reference=True,
                                                              label="Against", join_shards=join_shards)
+        # Not this run's input records (they are not in input_records), but never silent: a broken shard of
+        # PREV weakens matching, so its records are counted with file and line as `against_unreadable`.
+        against_bad = prev["unreadable"] | "AgainstUnreadable" >> beam.Map(
+            lambda e: {"against_unreadable": unreadable_stats(e)["unreadable"]})
         bands = (bands, ref_bands) | "FlattenAgainstBands" >> beam.Flatten()
         metas = (metas, ref_metas) | "FlattenAgainstMetas" >> beam.Flatten()
         sigs = (sigs, ref_sigs) | "FlattenAgainstSigs" >> beam.Flatten()
@@ -454,7 +459,8 @@ def build(pipeline, docs, args):
                          "verify": args.verify, "keep_score": args.keep_score or ""},
               "exact": {"groups": 0, "removed": 0}, "near": {"candidate_pairs": 0, "removed": 0},
               "empty_docs": 0, "short_docs": 0, "cc": {"rounds": args.cc_rounds, "unconverged_nodes": 0}}
-    parts = ([fp_stats, buckets.stats, removed, out.stats,
+    against_stats = [against_bad] if args.against_files else []
+    parts = ([fp_stats, buckets.stats, removed, out.stats, *against_stats,
                          sizes | "SizeStats" >> beam.Map(_size_stats),
                          pipeline | "Params" >> beam.Create([config])] + verify_stats + cc["stats"])
     stage_stats = (tuple(parts) | "FlattenDedupStats" >> beam.Flatten()

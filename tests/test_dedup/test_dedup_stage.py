@@ -153,6 +153,19 @@ def test_against_previous_output(planted_run, tmp_path):
     assert sorted(d.id for d in out["kept"]) == ["g00-exact", "new-fresh"]
 
 
+def test_against_with_a_broken_shard_counts_it(planted_run, tmp_path):
+    import shutil
+
+    prev = tmp_path / "prev"
+    shutil.copytree(planted_run["root"] / "out", prev)
+    (prev / "data" / "part-99999-of-99999.parquet").write_bytes(b"not parquet at all")
+    write_jsonl(str(tmp_path / "in" / "new.jsonl"), [{"id": "n1", "text": "一条新的文档，内容与之前的都不一样。"}])
+    stats = dedup.run(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--against", str(prev)])
+    assert stats["input_records"] == 1 and stats["accounting"]["ok"]
+    bad = stats["stage_stats"]["against_unreadable"]
+    assert bad["count"] == 1 and bad["examples"][0]["file"].endswith("part-99999-of-99999.parquet")
+
+
 @pytest.mark.parametrize("flags, message", [
     (["--threshold", "1.5"], "threshold"),
     (["--bands", "40", "--rows", "8"], "bands x rows"),
