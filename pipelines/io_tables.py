@@ -204,11 +204,11 @@ class _KeyTableByShardFn(beam.DoFn):
     def process(self, table: pa.Table):
         if not table.num_rows:
             return
-        shards = np.fromiter((shard_of(i, self.num_shards) for i in table.column("id").to_pylist()),
-                             dtype=np.int64, count=table.num_rows)
         if self.num_shards == 1:
             yield 0, table_to_ipc(table)
             return
+        shards = np.fromiter((shard_of(i, self.num_shards) for i in table.column("id").to_pylist()),
+                             dtype=np.int64, count=table.num_rows)
         order = np.argsort(shards, kind="stable")
         bounds = np.flatnonzero(np.diff(shards[order])) + 1
         for part in np.split(order, bounds):
