@@ -111,6 +111,9 @@ def encode_corpus(tokenizer_dir: str, inputs: list[str], out_dir: str, seed: int
     eos_id = tok.token_to_id(EOS)
     if eos_id is None:
         raise ConfigError(f"tokenizer {tokenizer_dir} has no {EOS} token")
+    # Document text is data: a literal "<|endoftext|>" or "<|user|>" inside a document is encoded as its
+    # characters, never as the control id (EOS only ever separates documents).
+    tok.encode_special_tokens = True
     meta_path = os.path.join(tokenizer_dir, "training_meta.json") if os.path.isdir(tokenizer_dir) else ""
     tmeta = json.load(open(meta_path, encoding="utf-8")) if os.path.exists(meta_path) else {}
     seed = tmeta.get("seed", 0) if seed is None else seed

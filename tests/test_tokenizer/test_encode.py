@@ -79,3 +79,22 @@ def test_model_ref_reader_accepts_shards(shards):
     td = data.TokenData(shards)
     assert set(td.splits) == {"train", "val_zh", "val_bilingual", "val_en"}
     assert td.eos_id == 0 and td.vocab_size == 2048
+
+
+def test_special_token_text_inside_a_document_is_not_a_control_id(trained, tmp_path):
+    """A document quoting "<|endoftext|>" or "<|user|>" keeps them as characters: EOS appears exactly once
+    per document (the separator), and no role token appears at all."""
+    from tokenizer_training.export import load_tokenizer, special_ids
+
+    text = "文档里写着 <|endoftext|> 和 <|user|> 这两个标记，它们只是文字。"
+    docs = [Document(id=f"s{i}", text=text, lang="zh", source="t") for i in range(3)]
+    data = write_mix(str(tmp_path / "mix"), docs, shards=1)
+    meta = encode_corpus(trained, [data], str(tmp_path / "out"), val_frac=0.0, progress=False)
+    tokens, _, _ = load_split(str(tmp_path / "out"), "train")
+    ids = special_ids(load_tokenizer(trained))
+    assert meta["splits"]["train"]["docs"] == 3
+    assert int((tokens == ids["<|endoftext|>"]).sum()) == 3
+    assert not np.isin(tokens, [v for k, v in ids.items() if k != "<|endoftext|>"]).any()
+    tok = load_tokenizer(trained)
+    one = tokens[: int(np.flatnonzero(tokens == ids["<|endoftext|>"])[0])]
+    assert tok.decode(one.tolist(), skip_special_tokens=False) == text
