@@ -95,6 +95,9 @@ def cmd_train(args) -> int:
     report["train_bytes_by_lang"] = used
     report["train_byte_shares"] = {k: round(v / max(sum(used.values()), 1), 4) for k, v in used.items()}
     report["bad_records"] = corpus.stats.get("bad_records", 0)
+    missing = {k.split("/")[1]: v for k, v in corpus.stats.items() if k.startswith("missing_share/")}
+    if missing:
+        report["missing_share_bytes"] = missing  # --shares asked for languages the input does not have
     meta = {"inputs": [os.path.abspath(p) for p in corpus.files], "seed": args.seed,
             "holdout_frac": args.holdout_frac, "shares": args.shares, "max_mb": args.max_mb,
             "upsample": args.upsample, "han_min_count": args.han_min_count, "lexicons": lexicons,

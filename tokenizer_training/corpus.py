@@ -100,6 +100,12 @@ def expand(inputs: list[str]) -> list[str]:
     return list(dict.fromkeys(files))
 
 
+def fallback_id(path: str, row: int) -> str:
+    """The id of a record without one: its file's real path and row, so the held-out split does not
+    depend on how the path was typed (training, eval and encode may name the same file differently)."""
+    return f"{os.path.realpath(path)}:{row}"
+
+
 class Corpus:
     """Seeded, streaming view of the tokenizer's text.
 
@@ -139,7 +145,7 @@ class Corpus:
         text, fixed = valid_unicode(text)
         self.stats["replaced_surrogates"] += fixed
         lang = canonical_lang(self.lang or lang)
-        return Record(str(doc_id) if doc_id is not None else f"{path}:{row}", text, lang, path, row)
+        return Record(str(doc_id) if doc_id is not None else fallback_id(path, row), text, lang, path, row)
 
     def _parquet(self, path: str) -> Iterator[Record]:
         pf = pq.ParquetFile(path)
@@ -184,9 +190,12 @@ class Corpus:
         totals: Counter = Counter()
         for path in self.files:
             if not path.endswith(".parquet"):
+                # A sizing pass: bad records and repairs are counted when the text is read for real.
+                stats, examples = self.stats.copy(), list(self.bad_examples)
                 for rec in self._jsonl(path):
                     if not self.is_heldout(rec):
                         totals[rec.lang] += len(rec.text.encode("utf-8"))
+                self.stats, self.bad_examples = stats, examples
                 continue
             pf = pq.ParquetFile(path)
             names = pf.schema_arrow.names
@@ -198,7 +207,7 @@ class Corpus:
                 langs = batch.column("lang").to_pylist() if "lang" in cols else [None] * n
                 ids = batch.column("id").to_pylist() if "id" in cols else [None] * n
                 for i in range(n):
-                    doc_id = str(ids[i]) if ids[i] is not None else f"{path}:{row + i}"
+                    doc_id = str(ids[i]) if ids[i] is not None else fallback_id(path, row + i)
                     if lengths[i] is not None and doc_key(self.seed, "heldout", doc_id) >= self.holdout_frac:
                         totals[canonical_lang(self.lang or langs[i])] += lengths[i]
                 row += n
@@ -235,6 +244,10 @@ class Corpus:
             if have and want[lang] > have * 1.001 and not upsample:
                 log.warning("lang %s: wanted %.1f MB of training text, only %.1f MB available",
                             lang, want[lang] / 1e6, have / 1e6)
+            elif want[lang] > 0 and not have:
+                log.warning("lang %s: wanted %.1f MB of training text (--shares), the input has none",
+                            lang, want[lang] / 1e6)
+                self.stats[f"missing_share/{lang}"] = int(want[lang])
         log.info("training sample rates by language: %s", {k: round(v, 4) for k, v in rates.items()})
         return rates
 

@@ -59,6 +59,28 @@ def test_jsonl_bad_records_counted_with_location(tmp_path):
     assert c.stats["bad_records"] == 2 and c.stats["replaced_surrogates"] == 1
     assert c.bad_examples[0].endswith("in.jsonl.gz:2: bad JSON (Expecting property name enclosed in double quotes)")
     assert "in.jsonl.gz:3: field 'text' missing" in c.bad_examples[1]
+    # the sizing pass of --max-mb / --shares reads the file too, but counts nothing twice
+    c2 = Corpus([str(path)], holdout_frac=0.0)
+    list(c2.training_texts(max_bytes=100, shares={"zh": 0.5, "en": 0.5}))
+    assert c2.stats["bad_records"] == 2 and c2.stats["replaced_surrogates"] == 1 and len(c2.bad_examples) == 2
+
+
+def test_ids_of_records_without_one_do_not_depend_on_the_path_spelling(tmp_path, monkeypatch):
+    path = tmp_path / "noid.jsonl"
+    path.write_text("".join(json.dumps({"text": f"文本 {i}"}) + "\n" for i in range(50)), encoding="utf-8")
+    absolute = [r.id for r in Corpus([str(path)]).records()]
+    monkeypatch.chdir(tmp_path)
+    relative = [r.id for r in Corpus(["noid.jsonl"]).records()]
+    assert absolute == relative and len(set(absolute)) == 50
+
+
+def test_a_share_for_a_language_the_input_lacks_is_reported(tmp_path, caplog):
+    path = tmp_path / "zh.jsonl"
+    path.write_text("".join(json.dumps({"id": str(i), "text": "中文文本" * 20, "lang": "zh"}) + "\n"
+                            for i in range(20)), encoding="utf-8")
+    c = Corpus([str(path)], holdout_frac=0.0)
+    list(c.training_texts(max_bytes=1000, shares={"zh": 0.5, "en": 0.5}))
+    assert c.stats["missing_share/en"] == 500 and "the input has none" in caplog.text
 
 
 @pytest.mark.parametrize("text, fixed, n", [
