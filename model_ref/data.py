@@ -151,10 +151,10 @@ def train_batch(split: Split, batch_size: int, seq_len: int, seed: int, step: in
         x, y: int64 tensors (batch_size, seq_len); y is x shifted left by one token.
     """
     n = len(split.tokens)
-    if n <= seq_len + 1:
+    if n < seq_len + 1:
         raise ShardError(f"{split.path}: {n} tokens, too few for seq_len {seq_len}")
     rng = np.random.default_rng([seed, step, micro])
-    starts = rng.integers(0, n - seq_len - 1, size=batch_size)
+    starts = rng.integers(0, n - seq_len, size=batch_size)  # every window of seq_len + 1 tokens, the last one too
     win = np.stack([np.asarray(split.tokens[s : s + seq_len + 1], dtype=np.int64) for s in starts])
     win = torch.from_numpy(win)
     return win[:, :-1], win[:, 1:]

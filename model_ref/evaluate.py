@@ -11,12 +11,15 @@ meta.json. Unlike loss per token, it does not depend on the tokenizer, so runs w
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 
 import torch
 
 from model_ref.data import TokenData, bits_per_char, eval_batches, unigram_entropy
 from model_ref.model import ReferenceLM
+
+log = logging.getLogger(__name__)
 
 
 @torch.no_grad()
@@ -52,15 +55,30 @@ def evaluate(
                 _, loss = model(x.to(device), y.to(device))
             total += loss.item() * y.numel()
             n += y.numel()
+        if n == 0:  # a split shorter than one window, or max_tokens 0: said, not divided by zero
+            log.warning("val split %s: no window of %d tokens to evaluate (%d tokens, max_tokens %s); skipped",
+                        lang, seq_len, len(split.tokens), max_tokens)
+            continue
         mean = total / n
         out[lang] = {
             "loss": mean,
             "bpc": bits_per_char(mean, split),
             "ppl": math.exp(min(mean, 50.0)),
             "tokens": n,
-            "unigram_entropy": unigram_entropy(split.tokens, data.vocab_size),
+            "unigram_entropy": _unigram_entropy(split, data.vocab_size),
         }
     return out
+
+
+_ENTROPY: dict[tuple[str, int, int], float] = {}
+
+
+def _unigram_entropy(split, vocab_size: int) -> float:
+    """Unigram entropy of a validation split, computed once per (file, size) and not at every evaluation."""
+    key = (split.path, len(split.tokens), vocab_size)
+    if key not in _ENTROPY:
+        _ENTROPY[key] = unigram_entropy(split.tokens, vocab_size)
+    return _ENTROPY[key]
 
 
 def format_results(results: dict[str, dict]) -> str:

@@ -202,7 +202,7 @@ def train(cfg: TrainConfig) -> dict:
             bar.update(1)
             bar.set_postfix(loss=f"{last_loss:.3f}", lr=f"{lr:.2e}")
         if step % cfg.eval_interval == 0 or step == cfg.max_steps:
-            results = evaluate(model, data, cfg.seq_len, cfg.batch_size, cfg.eval_tokens, device)
+            results = evaluate(model, data, cfg.seq_len, cfg.batch_size, cfg.eval_tokens or None, device)
             metrics.write(json.dumps({"step": step, "eval": results}) + "\n")
             metrics.flush()
             log.info("step %d: %s", step, {k: round(v["loss"], 4) for k, v in results.items()})

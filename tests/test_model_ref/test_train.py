@@ -115,3 +115,20 @@ def test_tiny_learns_well_below_unigram_entropy(token_dir, tmp_path, train_cfg):
             r["loss"],
             h,
         )  # margin: learned the bigram structure, not just counts
+
+
+def test_eval_tokens_zero_means_the_whole_split(token_dir, tmp_path, train_cfg):
+    res = train(train_cfg(token_dir, str(tmp_path / "all"), max_steps=2, eval_interval=2, eval_tokens=0))
+    last = [json.loads(line) for line in open(os.path.join(tmp_path / "all", "metrics.jsonl"), encoding="utf-8")
+            if '"eval"' in line][-1]
+    assert last["eval"]["zh"]["tokens"] == 2999 and res["ckpt"]  # every target of the 3,000-token split
+
+
+def test_a_window_can_start_at_the_last_position():
+    import numpy as np
+
+    from model_ref.data import Split, train_batch
+
+    split = Split("train", "mem", np.arange(9, dtype=np.uint16), None)
+    x, y = train_batch(split, batch_size=4, seq_len=8, seed=0, step=0, micro=0)  # exactly one window fits
+    assert x[0].tolist() == list(range(8)) and y[0].tolist() == list(range(1, 9))
