@@ -90,21 +90,39 @@ def _command(module: str, argv: list[str]) -> None:
 def _tokenizer(ctx):
     a = ctx.args
     out = ctx.path("06-tokenizer")
+    _clear_complete(out)
     _command("tokenizer_training.cli", ["train", "--input", ctx.path("05-mix"), "--output", out,
                                         "--vocab-size", str(a.vocab_size), "--seed", str(a.seed),
                                         "--holdout-frac", str(a.holdout_frac)])
     _command("tokenizer_training.cli", ["encode", "--input", ctx.path("05-mix"), "--tokenizer", out,
                                         "--output", ctx.path("07-tokens"), "--seed", str(a.seed)])
+    _mark_complete(out)
     return None
+
+
+def _clear_complete(folder: str) -> None:
+    """A rerun that fails half way must not leave an earlier run's marker behind."""
+    marker = os.path.join(folder, "_SUCCESS")
+    if os.path.exists(marker):
+        os.remove(marker)
+
+
+def _mark_complete(folder: str) -> None:
+    """`_SUCCESS` for a step that is not a Beam stage (tokenizer, model), written once all its commands
+    finished, so `--resume` can skip it like the data stages."""
+    with open(os.path.join(folder, "_SUCCESS"), "w", encoding="utf-8"):
+        pass
 
 
 def _model(ctx):
     a = ctx.args
     out = ctx.path("08-model")
+    _clear_complete(out)
     _command("model_ref.cli", ["train", "--data", ctx.path("07-tokens"), "--out", out, "--preset", a.preset,
                                "--max-steps", str(a.model_steps), "--seed", str(a.seed)])
     _command("model_ref.cli", ["export", "--checkpoint", out, "--tokenizer", ctx.path("06-tokenizer"),
                                "--out", os.path.join(out, "hf")])
+    _mark_complete(out)
     return None
 
 
@@ -136,7 +154,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-epochs", type=float, default=None, help="mix upsampling cap per source")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--demo-scale", type=float, default=1.0, help="size of the demo corpus (1.0 = 2,500 documents)")
-    p.add_argument("--vocab-size", type=int, default=65536,
+    p.add_argument("--vocab-size", type=int, default=None,
                    help="tokenizer size (the demo corpus is too small for 65,536 merges: --demo uses 8,192)")
     p.add_argument("--holdout-frac", type=float, default=None,
                    help="documents held out of tokenizer training for validation (default 0.01; --demo: 0.05)")
@@ -145,18 +163,23 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Flags with the defaults that depend on --demo filled in."""
+    args = make_parser().parse_args(argv)
+    if args.vocab_size is None:
+        args.vocab_size = 8192 if args.demo else 65536
+    if args.holdout_frac is None:
+        args.holdout_frac = 0.05 if args.demo else 0.01
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     beam_args: list[str] = []
     if "--" in argv:
         cut = argv.index("--")
         argv, beam_args = argv[:cut], argv[cut + 1:]
-    parser = make_parser()
-    args = parser.parse_args(argv)
-    if args.demo and "--vocab-size" not in argv:
-        args.vocab_size = 8192
-    if args.holdout_frac is None:
-        args.holdout_frac = 0.05 if args.demo else 0.01
+    args = parse_args(argv)
     os.makedirs(args.run_dir, exist_ok=True)
     raw = args.input or []
     if args.demo:

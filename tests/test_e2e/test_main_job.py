@@ -71,3 +71,18 @@ def test_mix_shares_tokenizer_and_model(run_dir):
     hf = os.path.join(run_dir, "08-model", "hf")
     for name in ("config.json", "model.safetensors", "tokenizer.json"):
         assert os.path.exists(os.path.join(hf, name)), name
+
+
+def test_resume_skips_every_finished_step(run_dir, capsys):
+    marker = os.path.join(run_dir, "08-model", "_SUCCESS")
+    before = os.path.getmtime(os.path.join(run_dir, "08-model", "hf", "model.safetensors"))
+    assert e2e.main(["--demo", run_dir, "--demo-scale", "0.6", "--resume"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("complete, skipped (--resume)") == len(e2e.STEPS) and os.path.exists(marker)
+    assert os.path.getmtime(os.path.join(run_dir, "08-model", "hf", "model.safetensors")) == before
+
+
+@pytest.mark.parametrize("argv, vocab", [(["--demo", "r"], 8192), (["--demo", "r", "--vocab-size=4096"], 4096),
+                                         (["--demo", "r", "--vocab", "4096"], 4096), (["r", "--input", "x"], 65536)])
+def test_vocab_size_default_depends_on_demo_only_when_not_given(argv, vocab):
+    assert e2e.parse_args(argv).vocab_size == vocab
