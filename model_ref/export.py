@@ -11,6 +11,7 @@ from the tokenizer directory (a minimal `tokenizer_config.json` is written when 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 
@@ -19,6 +20,8 @@ from safetensors.torch import save_file
 
 from curation.errors import ConfigError
 from model_ref.checkpoint import load_model, model_tensors
+
+log = logging.getLogger(__name__)
 
 TOKENIZER_FILES = (
     "tokenizer.json",
@@ -86,6 +89,26 @@ def _special_ids(info: dict) -> tuple[int | None, int | None, int | None]:
     return None, None, None
 
 
+def _tokenizer_special_ids(tokenizer_dir: str | None) -> tuple[int | None, int | None, int | None]:
+    """bos / eos / pad ids named by the tokenizer directory's special_tokens_map.json (None when absent)."""
+    if not tokenizer_dir:
+        return None, None, None
+    names_path, tok_path = (os.path.join(tokenizer_dir, n) for n in ("special_tokens_map.json", "tokenizer.json"))
+    if not (os.path.exists(names_path) and os.path.exists(tok_path)):
+        return None, None, None
+    from tokenizers import Tokenizer
+
+    names = json.load(open(names_path, encoding="utf-8"))
+    tok = Tokenizer.from_file(tok_path)
+
+    def one(key):
+        name = names.get(key)
+        name = name.get("content") if isinstance(name, dict) else name
+        return tok.token_to_id(name) if isinstance(name, str) else None
+
+    return one("bos_token"), one("eos_token"), one("pad_token")
+
+
 def export_hf(
     ckpt: str,
     out: str,
@@ -98,11 +121,18 @@ def export_hf(
     if dtype not in ("float32", "bfloat16", "float16"):
         raise ConfigError(f"--dtype must be float32, bfloat16 or float16, got {dtype!r}")
     model, info = load_model(ckpt)
-    meta_bos, meta_eos, pad_id = _special_ids(info)
-    bos_id = meta_bos if bos_id is None else bos_id
-    eos_id = meta_eos if eos_id is None else eos_id
     if tokenizer_dir and not os.path.isdir(tokenizer_dir):
         raise ConfigError(f"{tokenizer_dir}: tokenizer directory not found")
+    # The training data's meta.json first, then the tokenizer's own special tokens (the data may have moved).
+    meta_bos, meta_eos, pad_id = _special_ids(info)
+    tok_bos, tok_eos, tok_pad = _tokenizer_special_ids(tokenizer_dir)
+    bos_id = next((v for v in (bos_id, meta_bos, tok_bos) if v is not None), None)
+    eos_id = next((v for v in (eos_id, meta_eos, tok_eos) if v is not None), None)
+    pad_id = pad_id if pad_id is not None else tok_pad
+    if eos_id is None:
+        log.warning("export %s: no EOS id (training data meta.json not found at %s, no --tokenizer, no --eos-id): "
+                    "generation in transformers / vLLM will not stop on its own",
+                    out, (info.get("train") or {}).get("data"))
     os.makedirs(out, exist_ok=True)
 
     tensors = {k: v.to(getattr(torch, dtype)) for k, v in model_tensors(model).items()}

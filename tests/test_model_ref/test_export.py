@@ -158,3 +158,23 @@ def test_cli_errors_exit_2_naming_the_file(token_dir, tmp_path, capsys):
         == 0
     )
     assert json.loads(capsys.readouterr().out)["model_overrides"] == {"dim": 64}
+
+
+def test_export_takes_eos_from_the_tokenizer_when_the_data_is_gone(tiny_ckpt, tokenizer_dir, tmp_path, monkeypatch,
+                                                                     caplog):
+    """The checkpoint names its training data by path; when that meta.json is gone, the tokenizer's own
+    special_tokens_map.json gives the ids, and with neither the export says so."""
+    import shutil
+
+    from model_ref import export
+
+    monkeypatch.setattr(export, "_special_ids", lambda info: (None, None, None))
+    tok = tmp_path / "tok"
+    shutil.copytree(tokenizer_dir, tok)
+    (tok / "special_tokens_map.json").write_text(json.dumps({"eos_token": "<|endoftext|>"}), encoding="utf-8")
+    out = export_hf(tiny_ckpt, str(tmp_path / "hf"), str(tok))
+    assert json.load(open(os.path.join(out, "config.json")))["eos_token_id"] == 0
+    assert json.load(open(os.path.join(out, "generation_config.json")))["eos_token_id"] == 0
+    out = export_hf(tiny_ckpt, str(tmp_path / "hf2"))
+    assert json.load(open(os.path.join(out, "config.json")))["eos_token_id"] is None
+    assert "no EOS id" in caplog.text
