@@ -58,15 +58,33 @@ def save_checkpoint(
         }
         save_file(flat, os.path.join(tmp, "optimizer.safetensors"))
         info["optimizer"] = osd["param_groups"]
-    with open(os.path.join(tmp, "config.json"), "w", encoding="utf-8") as f:
+    with open(os.path.join(tmp, "config.json"), "w", encoding="utf-8") as f:  # written last: marks tmp complete
         json.dump(info, f, indent=2)
-    shutil.rmtree(path, ignore_errors=True)
+    old = path.rstrip("/") + ".old"
+    shutil.rmtree(old, ignore_errors=True)
+    if os.path.exists(path):
+        os.replace(path, old)  # a crash from here on leaves a complete checkpoint in .old or .tmp (`recover`)
     os.replace(tmp, path)
+    shutil.rmtree(old, ignore_errors=True)
     return path
+
+
+def recover(path: str) -> None:
+    """After a crash inside `save_checkpoint`: put the newest complete checkpoint back at `path`."""
+    if os.path.exists(os.path.join(path, "config.json")):
+        return
+    for side in (".tmp", ".old"):  # .tmp holds config.json only once it is complete, and is newer
+        cand = path.rstrip("/") + side
+        if os.path.exists(os.path.join(cand, "config.json")):
+            shutil.rmtree(path, ignore_errors=True)
+            os.replace(cand, path)
+            return
 
 
 def resolve(path: str) -> str:
     """A checkpoint directory, or a run directory holding one in ckpt/."""
+    recover(path)
+    recover(os.path.join(path, "ckpt"))
     if not os.path.exists(os.path.join(path, "config.json")) and os.path.exists(
         os.path.join(path, "ckpt", "config.json")
     ):

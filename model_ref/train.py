@@ -24,7 +24,14 @@ from dataclasses import asdict, dataclass, field
 import torch
 
 from curation.errors import ConfigError
-from model_ref.checkpoint import CheckpointError, load_optimizer, load_weights, read_info, save_checkpoint
+from model_ref.checkpoint import (
+    CheckpointError,
+    load_optimizer,
+    load_weights,
+    read_info,
+    recover,
+    save_checkpoint,
+)
 from model_ref.config import get_preset
 from model_ref.data import TokenData, train_batch
 from model_ref.evaluate import evaluate
@@ -145,6 +152,7 @@ def train(cfg: TrainConfig) -> dict:
     optimizer = make_optimizer(model, cfg, device)
     step = 0
     if cfg.resume:
+        recover(ckpt_dir)  # a crash while saving left the checkpoint in ckpt.tmp / ckpt.old
         info = read_info(ckpt_dir)
         if info["model"] != mcfg:
             raise CheckpointError(

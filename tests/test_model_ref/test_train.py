@@ -132,3 +132,23 @@ def test_a_window_can_start_at_the_last_position():
     split = Split("train", "mem", np.arange(9, dtype=np.uint16), None)
     x, y = train_batch(split, batch_size=4, seq_len=8, seed=0, step=0, micro=0)  # exactly one window fits
     assert x[0].tolist() == list(range(8)) and y[0].tolist() == list(range(1, 9))
+
+
+@pytest.mark.parametrize("crash_after", ["old_moved", "tmp_written"])
+def test_a_crash_while_saving_leaves_a_loadable_checkpoint(tiny_ckpt, tmp_path, crash_after):
+    """save_checkpoint moves the old checkpoint aside before renaming the new one in; a crash between the
+    two leaves ckpt.old (and a complete ckpt.tmp), which `recover` puts back."""
+    from model_ref.checkpoint import load_model, recover
+
+    ckpt = tmp_path / "run" / "ckpt"
+    shutil.copytree(tiny_ckpt, ckpt)
+    if crash_after == "old_moved":  # crashed after `os.replace(path, old)`, before the new one was written
+        os.replace(ckpt, str(ckpt) + ".old")
+    else:  # crashed after the new one was complete in ckpt.tmp, the old one moved aside
+        shutil.copytree(ckpt, str(ckpt) + ".tmp")
+        os.replace(ckpt, str(ckpt) + ".old")
+    assert not ckpt.exists()
+    model, info = load_model(str(tmp_path / "run"))
+    assert ckpt.exists() and info["step"] == json.load(open(os.path.join(tiny_ckpt, "config.json")))["step"]
+    recover(str(ckpt))  # nothing to do once it is back
+    assert ckpt.exists()
