@@ -65,7 +65,9 @@ def test_identical_across_processes_with_different_hash_seeds(tmp_path):
     for name, hash_seed in (("p1", "1"), ("p2", "2")):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": root}
         subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], check=True, env=env, cwd=root)
-    for path in sorted((tmp_path / "p1").rglob("*.*")):
+    files = sorted((tmp_path / "p1").rglob("*.*"))
+    assert len(files) > 3  # the corpus files and truth.json were written
+    for path in files:
         assert path.read_bytes() == (tmp_path / "p2" / path.relative_to(tmp_path / "p1")).read_bytes(), path
 
 
