@@ -246,8 +246,9 @@ def _model_lines(run_dir: str) -> list[str]:
         lines.append(f"tokenizer: vocab {m['vocab_size']:,}; train tokens {m['splits']['train']['tokens']:,}")
     metrics = os.path.join(run_dir, "08-model", "metrics.jsonl")
     if os.path.exists(metrics):
-        with open(metrics, encoding="utf-8") as f:
-            evals = [r for r in map(json.loads, f) if "eval" in r]
+        from model_ref.metrics import read_metrics
+
+        evals = [r for r in read_metrics(metrics) if "eval" in r]
         if evals:
             last = evals[-1]
             cells = ", ".join(f"{lang} {e['loss']:.2f} nats ({e['bpc']:.2f} bits/char; unigram entropy "

@@ -35,6 +35,7 @@ from model_ref.checkpoint import (
 from model_ref.config import get_preset
 from model_ref.data import TokenData, train_batch
 from model_ref.evaluate import evaluate
+from model_ref.metrics import read_metrics
 from model_ref.model import ModelConfig, ReferenceLM
 
 log = logging.getLogger(__name__)
@@ -127,10 +128,9 @@ def model_config(cfg: TrainConfig, data_vocab: int | None) -> ModelConfig:
 def _metrics_file(path: str, resume_step: int):
     """Open metrics.jsonl for appending; on resume drop lines logged after the checkpoint."""
     if resume_step and os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            keep = [line for line in f if json.loads(line).get("step", 0) <= resume_step]
+        keep = [r for r in read_metrics(path) if r.get("step", 0) <= resume_step]
         with open(path, "w", encoding="utf-8") as f:
-            f.writelines(keep)
+            f.writelines(json.dumps(r) + "\n" for r in keep)
     elif not resume_step and os.path.exists(path):
         os.remove(path)
     return open(path, "a", encoding="utf-8")

@@ -152,3 +152,14 @@ def test_a_crash_while_saving_leaves_a_loadable_checkpoint(tiny_ckpt, tmp_path, 
     assert ckpt.exists() and info["step"] == json.load(open(os.path.join(tiny_ckpt, "config.json")))["step"]
     recover(str(ckpt))  # nothing to do once it is back
     assert ckpt.exists()
+
+
+def test_metrics_with_a_torn_last_line(tmp_path):
+    from model_ref.metrics import read_metrics
+
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"step": 1, "loss": 5.0}\n{"step": 2, "eval": {"zh": {}}}\n{"step": 3, "lo', encoding="utf-8")
+    assert [r["step"] for r in read_metrics(str(path))] == [1, 2]
+    path.write_text('{"step": 1}\n{"step": 2, "lo\n{"step": 3}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"metrics.jsonl:2"):
+        read_metrics(str(path))
