@@ -33,7 +33,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
-from curation import progress
+from curation import ids, progress
 from curation.errors import ConfigError
 from curation.readers import (
     ReadConfig,
@@ -173,14 +173,14 @@ class ReadFileFn(beam.DoFn):
 
 
 class _RenameDuplicateIdsFn(beam.DoFn):
-    """Ids repeated across inputs are made unique, never merged: all but the first copy (by file and
-    row) get `~` + a hash of their own file and row appended."""
+    """Ids repeated across inputs are made unique, never merged (`curation.ids`)."""
 
     def process(self, doc: Document, dups: dict):
         locations = dups.get(doc.id)
-        if locations and (doc.source_file, doc.row) != tuple(locations[0]):
-            suffix = xxhash.xxh64_hexdigest(f"{doc.source_file}:{doc.row}".encode("utf-8", "surrogatepass"))[:8]
-            doc = doc.copy(id=f"{doc.id}~{suffix}")
+        if locations:
+            new_id = ids.unique_id(doc.id, ids.location(doc.source_file, doc.row, doc.text), locations)
+            if new_id != doc.id:
+                doc = doc.copy(id=new_id)
         yield doc
 
 
@@ -210,12 +210,12 @@ class ReadDocuments(beam.PTransform):
         if self.unique_ids:
             dups = (
                 docs
-                | "KeyById" >> beam.Map(lambda d: (d.id, (d.source_file, d.row)))
+                | "KeyById" >> beam.Map(lambda d: (d.id, ids.location(d.source_file, d.row, d.text)))
                 | "GroupIds" >> beam.GroupByKey()
-                | "KeepRepeated" >> beam.FlatMap(lambda kv: [(kv[0], sorted(kv[1]))] if len(kv[1]) > 1 else [])
+                | "KeepRepeated" >> beam.FlatMap(ids.repeated)
             )
             docs = docs | "MakeIdsUnique" >> beam.ParDo(_RenameDuplicateIdsFn(), beam.pvalue.AsDict(dups))
-            dup_counts = dups | "CountRepeatedIds" >> beam.Map(lambda kv: {"duplicate_ids": len(kv[1]) - 1})
+            dup_counts = dups | "CountRepeatedIds" >> beam.Map(ids.repeat_stats)
         return {"docs": docs, "unreadable": read.unreadable, "duplicate_ids": dup_counts}
 
 
@@ -386,8 +386,9 @@ class _FinalizeFn(beam.DoFn):
         out = finalize(stats, read, extra_copies=extra)
         out = {"stage": self.stage, **out, "stage_stats": stage_stats or {}, "config": self.config,
                "shards": {"data": n_data, "rejected": n_rej}}
-        if "duplicate_ids" in out["stage_stats"]:
-            out["duplicate_ids"] = out["stage_stats"].pop("duplicate_ids")
+        for key in ("duplicate_ids", "repeated_records"):  # the reader's, not the stage's
+            if key in out["stage_stats"]:
+                out[key] = out["stage_stats"].pop(key)
         body = json.dumps(out, ensure_ascii=False, indent=2, sort_keys=True)
         with FileSystems.create(_join(self.output, "stats.json"), mime_type="application/json") as f:
             f.write(body.encode("utf-8"))

@@ -15,11 +15,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import xxhash
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindows
 
+from curation import ids
 from curation.readers import ReadConfig, Unreadable, iter_records, parquet_row_groups, row_group_records
 from curation.schema import ARROW_SCHEMA, REJECTED_SCHEMA, Document, is_canonical, to_table
 from curation.stats import merge_stats, table_stats
@@ -112,26 +112,21 @@ class ReadTablesFn(ReadFileFn):
 def _id_locations(table: pa.Table):
     prov = table.column("provenance").combine_chunks()
     files, rows = prov.field("source_file").to_pylist(), prov.field("row").to_pylist()
-    return [(i, (f, r)) for i, f, r in zip(table.column("id").to_pylist(), files, rows)]
+    return [(i, ids.location(f, r, t))
+            for i, f, r, t in zip(table.column("id").to_pylist(), files, rows, table.column("text").to_pylist())]
 
 
 class _RenameDuplicateIdsInTableFn(beam.DoFn):
-    """`_RenameDuplicateIdsFn` on a table: every copy of a repeated id but the first gets its suffix."""
+    """`_RenameDuplicateIdsFn` on a table (`curation.ids`)."""
 
     def process(self, table: pa.Table, dups: dict):
         if not dups:
             yield table
             return
-        changed = False
-        ids = []
-        for doc_id, (f, r) in _id_locations(table):
-            locations = dups.get(doc_id)
-            if locations and (f, r) != tuple(locations[0]):
-                suffix = xxhash.xxh64_hexdigest(f"{f}:{r}".encode("utf-8", "surrogatepass"))[:8]
-                doc_id = f"{doc_id}~{suffix}"
-                changed = True
-            ids.append(doc_id)
-        yield table.set_column(0, ARROW_SCHEMA.field("id"), pa.array(ids, pa.string())) if changed else table
+        new = [ids.unique_id(doc_id, loc, dups.get(doc_id)) for doc_id, loc in _id_locations(table)]
+        if new != table.column("id").to_pylist():
+            table = table.set_column(0, ARROW_SCHEMA.field("id"), pa.array(new, pa.string()))
+        yield table
 
 
 class ReadTables(beam.PTransform):
@@ -162,10 +157,10 @@ class ReadTables(beam.PTransform):
                 tables
                 | "KeyById" >> beam.FlatMap(_id_locations)
                 | "GroupIds" >> beam.GroupByKey()
-                | "KeepRepeated" >> beam.FlatMap(lambda kv: [(kv[0], sorted(kv[1]))] if len(kv[1]) > 1 else [])
+                | "KeepRepeated" >> beam.FlatMap(ids.repeated)
             )
             tables = tables | "MakeIdsUnique" >> beam.ParDo(_RenameDuplicateIdsInTableFn(), beam.pvalue.AsDict(dups))
-            dup_counts = dups | "CountRepeatedIds" >> beam.Map(lambda kv: {"duplicate_ids": len(kv[1]) - 1})
+            dup_counts = dups | "CountRepeatedIds" >> beam.Map(ids.repeat_stats)
         return {"tables": tables, "unreadable": read.unreadable, "duplicate_ids": dup_counts}
 
 

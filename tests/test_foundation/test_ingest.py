@@ -190,3 +190,23 @@ def test_two_stage_outputs_with_the_same_ids_are_made_unique(tmp_path):
     res = ingest.run(["--input", outs[0], "--input", outs[1], "--output", str(tmp_path / "both")])
     kept = read_stage_output(str(tmp_path / "both"))["kept"]
     assert res["duplicate_ids"] == 2 and len({d.id for d in kept}) == 4
+
+
+def test_same_provenance_different_text_is_renamed_and_true_repeats_are_counted(tmp_path):
+    """A stage output read together with the raw file it came from: same ids and provenance. Copies whose
+    text differs get new ids; copies of the very same record are counted as repeated_records."""
+    src = write_jsonl(str(tmp_path / "raw" / "in.jsonl"), [{"id": "1", "text": "first"}, {"id": "2", "text": "second"}])
+    ingest.run(["--input", src, "--output", str(tmp_path / "out")])
+    edited = write_jsonl(str(tmp_path / "raw2" / "in.jsonl"),
+                         [{"id": "1", "text": "first, edited", "provenance": {"source_file": src, "row": 0}}])
+    res = ingest.run(["--input", str(tmp_path / "out"), "--input", src, "--input", edited,
+                      "--output", str(tmp_path / "both")])
+    kept = read_stage_output(str(tmp_path / "both"))["kept"]
+    by_text = {}
+    for d in kept:
+        by_text.setdefault(d.text, set()).add(d.id)
+    # the same record read twice keeps one id (both rows are that record); the edited copy gets its own
+    assert len(by_text["first"]) == 1 and by_text["second"] == {"2"}
+    assert len(by_text["first, edited"]) == 1 and by_text["first, edited"] != by_text["first"]
+    assert {i.split("~")[0] for i in by_text["first"] | by_text["first, edited"]} == {"1"}
+    assert res["duplicate_ids"] == 1 and res["repeated_records"] == 2
