@@ -132,9 +132,13 @@ class Attention(nn.Module):
 
     def forward(self, x, cos, sin, cache: KVCache | None = None, pos: int = 0):
         B, T, _ = x.shape
-        # One GEMM for q, k and v (the weights stay separate so the names match HF's).
-        w = torch.cat([self.q_proj.weight, self.k_proj.weight, self.v_proj.weight])
-        q, k, v = F.linear(x, w).split([self.nh * self.hd, self.nkv * self.hd, self.nkv * self.hd], dim=-1)
+        if torch.is_grad_enabled():
+            # Training: one GEMM for q, k and v (the weights stay separate so the names match HF's); the
+            # concatenation is paid once per step for a whole batch of tokens.
+            w = torch.cat([self.q_proj.weight, self.k_proj.weight, self.v_proj.weight])
+            q, k, v = F.linear(x, w).split([self.nh * self.hd, self.nkv * self.hd, self.nkv * self.hd], dim=-1)
+        else:  # inference (eval, generate: a token at a time): no weight copy per call
+            q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x)
         q = q.view(B, T, self.nh, self.hd).transpose(1, 2)  # (B, nh, T, hd)
         k = k.view(B, T, self.nkv, self.hd).transpose(1, 2)  # (B, nkv, T, hd)
         v = v.view(B, T, self.nkv, self.hd).transpose(1, 2)
@@ -164,7 +168,10 @@ class MLP(nn.Module):
         self.down_proj = nn.Linear(cfg.ffn_dim, cfg.dim, bias=False)
 
     def forward(self, x):
-        gate, up = F.linear(x, torch.cat([self.gate_proj.weight, self.up_proj.weight])).chunk(2, dim=-1)
+        if torch.is_grad_enabled():  # training: one GEMM (see Attention.forward)
+            gate, up = F.linear(x, torch.cat([self.gate_proj.weight, self.up_proj.weight])).chunk(2, dim=-1)
+        else:
+            gate, up = self.gate_proj(x), self.up_proj(x)
         return self.down_proj(F.silu(gate) * up)  # SwiGLU
 
 

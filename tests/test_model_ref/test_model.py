@@ -152,3 +152,15 @@ def test_config_validation():
         ModelConfig(n_heads=8, n_kv_heads=3)
     with pytest.raises(ValueError, match="unknown ModelConfig fields"):
         ModelConfig.from_dict({"dim": 8, "bogus": 1})
+
+
+def test_fused_training_projections_equal_the_inference_ones():
+    """Training runs q/k/v and gate/up as one GEMM each; inference runs the separate projections (no weight
+    copy per generated token). Both must give the same logits."""
+    torch.manual_seed(0)
+    m = ReferenceLM(get_preset("tiny", vocab_size=64, dim=64, n_heads=2, n_kv_heads=1, head_dim=32, ffn_dim=96))
+    x = torch.randint(0, 64, (2, 9))
+    fused, _ = m(x)
+    with torch.no_grad():
+        separate, _ = m(x)
+    assert fused.requires_grad and torch.allclose(fused.detach(), separate, atol=1e-5)
