@@ -49,17 +49,20 @@ def evaluate(
     )
     out = {}
     for lang, split in data.val.items():
-        total, n = 0.0, 0
+        # Summed on the device in float64 (as the Python float sum was) and read once per split below:
+        # a .item() per batch would make the host wait for the GPU after every forward pass.
+        total = torch.zeros((), dtype=torch.float64, device=device)
+        n = 0
         for x, y in eval_batches(split, batch_size, min(seq_len, model.cfg.max_seq_len), max_tokens):
             with autocast:
                 _, loss = model(x.to(device), y.to(device))
-            total += loss.item() * y.numel()
+            total += loss.double() * y.numel()
             n += y.numel()
         if n == 0:  # a split shorter than one window, or max_tokens 0: said, not divided by zero
             log.warning("val split %s: no window of %d tokens to evaluate (%d tokens, max_tokens %s); skipped",
                         lang, seq_len, len(split.tokens), max_tokens)
             continue
-        mean = total / n
+        mean = total.item() / n
         out[lang] = {
             "loss": mean,
             "bpc": bits_per_char(mean, split),

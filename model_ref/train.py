@@ -182,20 +182,22 @@ def train(cfg: TrainConfig) -> dict:
         lr = lr_at(step, cfg)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        loss_sum = 0.0
+        # The micro-batch losses are summed on the device (float64, as the Python float sum was) and read
+        # once per optimizer step: a .item() per micro-batch would make the host wait for the GPU each time.
+        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
         for micro in range(cfg.grad_accum):
             x, y = train_batch(data.train, cfg.batch_size, cfg.seq_len, cfg.seed, step, micro)
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
             with autocast:
                 _, loss = train_model(x, y)
             (loss / cfg.grad_accum).backward()
-            loss_sum += loss.item()
+            loss_sum += loss.detach().double()
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip or float("inf"))
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         step += 1
         tokens += cfg.batch_size * cfg.seq_len * cfg.grad_accum
-        last_loss = loss_sum / cfg.grad_accum
+        last_loss = loss_sum.item() / cfg.grad_accum
         if step % cfg.log_interval == 0 or step == end:
             rec = {
                 "step": step,

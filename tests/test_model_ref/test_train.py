@@ -163,3 +163,54 @@ def test_metrics_with_a_torn_last_line(tmp_path):
     path.write_text('{"step": 1}\n{"step": 2, "lo\n{"step": 3}\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"metrics.jsonl:2"):
         read_metrics(str(path))
+
+
+def test_logged_loss_is_the_mean_of_the_micro_batch_losses(token_dir, tmp_path, train_cfg):
+    """The loss logged for a step is the mean over its grad_accum micro-batches (summed on the device, read
+    once per step). Recomputed here from a fresh model with the same seed, one forward per micro-batch."""
+    import torch
+
+    from model_ref.data import train_batch
+    from model_ref.model import ReferenceLM
+    from model_ref.train import model_config
+
+    cfg = train_cfg(token_dir, str(tmp_path / "accum"), max_steps=1, grad_accum=3)
+    train(cfg)
+    logged = _losses(cfg.out)[1]
+
+    data = TokenData(token_dir)
+    torch.manual_seed(cfg.seed)  # as train() does before building the model: the step-1 loss uses these weights
+    model = ReferenceLM(model_config(cfg, data.vocab_size)).train()
+    losses = []
+    with torch.no_grad():
+        for micro in range(cfg.grad_accum):
+            x, y = train_batch(data.train, cfg.batch_size, cfg.seq_len, cfg.seed, 0, micro)
+            losses.append(model(x, y)[1].item())
+    assert max(losses) - min(losses) > 1e-3  # distinct, so the mean differs from any one of them and the sum
+    assert logged == pytest.approx(sum(losses) / len(losses), rel=1e-5)
+
+
+def test_eval_loss_is_the_mean_over_every_target_token(token_dir):
+    """evaluate() weights each batch's mean loss by its token count (the last, shorter batch included):
+    the result equals the mean of the per-token losses, computed here over the same windows in one go."""
+    import torch
+    import torch.nn.functional as F
+
+    from model_ref.data import eval_batches
+    from model_ref.evaluate import evaluate
+    from model_ref.model import ReferenceLM
+    from model_ref.train import TrainConfig, model_config
+
+    data = TokenData(token_dir)
+    torch.manual_seed(0)
+    model = ReferenceLM(model_config(TrainConfig(seq_len=32), data.vocab_size))
+    # 200 targets at seq_len 32, 4 windows a batch: batches of 4 and 2 windows, then one of 8 targets.
+    res = evaluate(model, data, seq_len=32, batch_size=4, max_tokens=200)
+    per_token = []
+    with torch.no_grad():
+        for x, y in eval_batches(data.val["zh"], 4, 32, 200):
+            logits, _ = model(x)
+            per_token.append(F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), reduction="none"))
+    per_token = torch.cat(per_token).double()
+    assert res["zh"]["tokens"] == len(per_token) == 200
+    assert res["zh"]["loss"] == pytest.approx(per_token.mean().item(), rel=1e-6)
