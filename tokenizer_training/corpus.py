@@ -47,6 +47,7 @@ class Record:
     lang: str
     source_file: str
     row: int
+    nbytes: int  # len(text.encode("utf-8")), from the one encode that validates the text (see utf8_text)
 
 
 def canonical_lang(lang: object) -> str:
@@ -61,12 +62,25 @@ def valid_unicode(text: str) -> tuple[str, int]:
         (text, number of code points replaced). Arrow strings are always valid; JSON can carry
         `"\\ud800"`, which the Rust tokenizer cannot accept.
     """
+    text, fixed, _ = utf8_text(text)
+    return text, fixed
+
+
+def utf8_text(text: str) -> tuple[str, int, int]:
+    """`valid_unicode` plus the UTF-8 size of the result, taken from the encode that checks the text.
+
+    The tokenizer corpus needs every document's byte count (sizing pass, `train_bytes` stats); counting
+    it here means a document is UTF-8-encoded once, not once to check and again per count.
+
+    Returns:
+        (text, number of code points replaced, len(text.encode("utf-8"))).
+    """
     try:
-        text.encode("utf-8")
-        return text, 0
-    except UnicodeEncodeError:
+        return text, 0, len(text.encode("utf-8"))
+    except UnicodeEncodeError:  # rare (lone surrogates from JSON): the repaired text is encoded to size it
         fixed = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-        return fixed, sum(1 for c in fixed if c == "\ufffd") - text.count("\ufffd")
+        replaced = sum(1 for c in fixed if c == "\ufffd") - text.count("\ufffd")
+        return fixed, replaced, len(fixed.encode("utf-8"))
 
 
 def doc_key(seed: int, salt: str, doc_id: str) -> float:
@@ -142,10 +156,11 @@ class Corpus:
         if not isinstance(text, str):
             self._bad(f"{path}:{row + 1}", f"field {self.text_key!r} missing or not a string")
             return None
-        text, fixed = valid_unicode(text)
+        text, fixed, nbytes = utf8_text(text)
         self.stats["replaced_surrogates"] += fixed
         lang = canonical_lang(self.lang or lang)
-        return Record(str(doc_id) if doc_id is not None else fallback_id(path, row), text, lang, path, row)
+        doc_id = str(doc_id) if doc_id is not None else fallback_id(path, row)
+        return Record(doc_id, text, lang, path, row, nbytes)
 
     def _parquet(self, path: str) -> Iterator[Record]:
         pf = pq.ParquetFile(path)
@@ -194,7 +209,7 @@ class Corpus:
                 stats, examples = self.stats.copy(), list(self.bad_examples)
                 for rec in self._jsonl(path):
                     if not self.is_heldout(rec):
-                        totals[rec.lang] += len(rec.text.encode("utf-8"))
+                        totals[rec.lang] += rec.nbytes
                 self.stats, self.bad_examples = stats, examples
                 continue
             pf = pq.ParquetFile(path)
@@ -262,7 +277,7 @@ class Corpus:
             copies = int(rate) + (doc_key(self.seed, "sample", rec.id) < rate - int(rate))
             for _ in range(copies):
                 self.stats[f"train_docs/{rec.lang}"] += 1
-                self.stats[f"train_bytes/{rec.lang}"] += len(rec.text.encode("utf-8"))
+                self.stats[f"train_bytes/{rec.lang}"] += rec.nbytes
                 yield rec.text
 
     def heldout_texts(self, max_chars_per_lang: int | None = None) -> dict[str, list[str]]:

@@ -10,7 +10,7 @@ import pytest
 
 from curation.errors import ConfigError
 from tests.test_tokenizer.conftest import make_docs
-from tokenizer_training.corpus import Corpus, canonical_lang, valid_unicode
+from tokenizer_training.corpus import Corpus, canonical_lang, utf8_text, valid_unicode
 
 
 def test_heldout_never_trained_and_stable(mix_dir):
@@ -89,6 +89,7 @@ def test_a_share_for_a_language_the_input_lacks_is_reported(tmp_path, caplog):
 ], ids=["valid", "lone-high", "lone-low", "pair"])
 def test_valid_unicode(text, fixed, n):
     assert valid_unicode(text) == (fixed, n)
+    assert utf8_text(text) == (fixed, n, len(fixed.encode("utf-8")))  # the size of the repaired text
 
 
 def test_missing_input_is_config_error(tmp_path):
