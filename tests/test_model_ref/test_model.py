@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -137,8 +139,32 @@ def test_big_presets_on_meta_device():
     assert 12.8e9 < r13["params"] < 13.6e9
     assert r7["bf16_gib"] == pytest.approx(r7["params"] * 2 / 2**30)
     assert r7["int4_gib"] == pytest.approx(r7["bf16_gib"] / 4)
-    # MQA: 1 KV head of 128 per layer -> K+V bf16 = 2 * 32 * 128 * 2 bytes per token
-    assert r7["kv_cache_bf16_gib"] * 2**30 == 2 * 32 * 128 * 2 * 4096
+
+
+def _kv_cache_bytes(cfg: ModelConfig, seq_len: int) -> int:
+    """Bytes of the KV cache the model itself allocates (the KVCache that generate() builds), at bf16 for one
+    sequence; on the meta device, so the 13B shapes cost no memory."""
+    cache = KVCache(cfg, batch_size=1, max_len=seq_len, device="meta", dtype=torch.bfloat16)
+    return sum(t.numel() * t.element_size() for t in cache.k + cache.v)
+
+
+# Per token, each layer stores K and V of n_kv_heads x head_dim bf16 (2-byte) values:
+#   7b-mqa:   32 layers x 2 (K, V) x 1 head x 128 x 2 B =  16,384 B = 16 KiB  -> 64 MiB at 4,096 tokens
+#   13b-gqa8: 40 layers x 2 (K, V) x 8 heads x 128 x 2 B = 163,840 B = 160 KiB -> 640 MiB at 4,096 tokens
+@pytest.mark.parametrize("name, kib_per_token", [("7b-mqa", 16), ("13b-gqa8", 160)])
+def test_kv_cache_size_is_what_the_model_allocates(name, kib_per_token):
+    cfg = PRESETS[name]
+    r = size_report(cfg)
+    seq_len = r["kv_cache_seq_len"]
+    assert seq_len == cfg.max_seq_len == 4096
+    allocated = _kv_cache_bytes(cfg, seq_len)
+    assert allocated == kib_per_token * 1024 * seq_len
+    assert r["kv_cache_bf16_gib"] * 2**30 == allocated
+    # What MQA / GQA buy: the same model with one KV head per query head (MHA) allocates n_heads / n_kv_heads
+    # times more (32x for 7b-mqa, 5x for 13b-gqa8).
+    mha = replace(cfg, n_kv_heads=cfg.n_heads)
+    assert _kv_cache_bytes(mha, seq_len) == allocated * cfg.n_heads // cfg.n_kv_heads
+    assert size_report(mha)["kv_cache_bf16_gib"] == r["kv_cache_bf16_gib"] * cfg.n_heads / cfg.n_kv_heads
 
 
 @pytest.mark.parametrize("name,lo,hi", [("small", 20e6, 30e6), ("base", 110e6, 140e6)])
