@@ -22,6 +22,8 @@ import json
 import logging
 import os
 import random
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -87,39 +89,42 @@ def _write_examples(path: str, examples: list[tuple[str, str]]) -> int:
     return n
 
 
-def _fit_and_save(train_kwargs: dict, quantize_kwargs: dict, output: str) -> None:
-    """Child process: train, quantize, save (module-level so `spawn` can pickle it)."""
-    import fasttext
-
-    fasttext.FastText.eprint = lambda *a, **k: None
-    model = fasttext.train_supervised(**train_kwargs)
-    model.quantize(**quantize_kwargs)
-    model.save_model(output)
-    # The NaN sometimes shows only once the quantized model is used: check here, so that a bad model
-    # fails this worker process (and is retried in a new one) instead of reaching the caller.
-    fasttext.load_model(output).test(train_kwargs["input"])
+# The training child runs this script and imports nothing but fastText (see `_fit`).
+_FIT_SCRIPT = """
+import json, sys
+import fasttext
+fasttext.FastText.eprint = lambda *a, **k: None
+job = json.loads(sys.argv[1])
+model = fasttext.train_supervised(**job["train"])
+model.quantize(**job["quantize"])
+model.save_model(job["output"])
+# A NaN can show only once the quantized model is used: check here, so a bad model fails the child.
+fasttext.load_model(job["output"]).test(job["train"]["input"])
+"""
 
 
 def _fit(train_kwargs: dict, quantize_kwargs: dict, output: str, attempts: int = 3) -> None:
-    """Train in a fresh process, retrying in another one on failure.
+    """Train, quantize and save in a fresh Python process that imports only fastText; retry on failure.
 
-    fasttext-numpy2-wheel 0.9.2 sometimes reports "Encountered NaN" for the same data and seed in one
-    process and not in the next (it depends on the process, not the data; observed on small inputs), so a
-    retry has to be a new process. One thread and a fixed seed keep the model bytes reproducible.
+    fasttext-numpy2-wheel 0.9.2's training depends on the state of the process it runs in, not only on
+    its data, arguments and seed: the same training file and arguments that train cleanly in a bare
+    process gave "Encountered NaN", or a diverged model, in a process that had first imported a few
+    pure-Python project modules (`curation.text.normalize` alone was enough; found while adding
+    `fasttext_batch`, whose import changed which child failed). That points at a read of uninitialized
+    memory inside the wheel. So the child is `python -c` with a fixed script (`_FIT_SCRIPT`): its state
+    does not change when project modules do, and the same data, arguments and seed give the same model
+    bytes from one run, and one version of this code, to the next. One thread and a fixed seed as before.
+    A retry still starts a new process (NaN on small inputs at a high learning rate).
     """
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
+    job = json.dumps({"train": train_kwargs, "quantize": quantize_kwargs, "output": output})
     for attempt in range(1, attempts + 1):
         if os.path.exists(output):
             os.remove(output)
-        proc = ctx.Process(target=_fit_and_save, args=(train_kwargs, quantize_kwargs, output))
-        proc.start()
-        proc.join()
-        if proc.exitcode == 0 and os.path.exists(output):
+        proc = subprocess.run([sys.executable, "-c", _FIT_SCRIPT, job], capture_output=True, text=True)
+        if proc.returncode == 0 and os.path.exists(output):
             return
-        LOG.warning("fastText training failed in a worker process (attempt %d/%d, exit code %s)",
-                    attempt, attempts, proc.exitcode)
+        LOG.warning("fastText training failed in a worker process (attempt %d/%d, exit code %s): %s",
+                    attempt, attempts, proc.returncode, (proc.stderr.strip().splitlines() or [""])[-1])
     raise ConfigError("fastText training failed repeatedly (NaN); try a lower --lr or more data")
 
 
