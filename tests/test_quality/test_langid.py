@@ -75,3 +75,12 @@ def test_missing_model_is_config_error(tmp_path):
 
 def test_default_lid_path_is_in_wheel():
     assert default_lid_path().endswith("lid.176.ftz")
+
+
+def test_han_counts_is_count_han_fast_per_text():
+    from curation.text.script import count_han_fast, han_counts
+
+    texts = ["", "abc", "中文abc", "\u3400\u9fff\uf900\ufaff\U00020000\U000323af", "\U000323b0\u33ff\ufb00",
+             "𠀀x", "\ud800好", "の한", "繁體中文 and English 混合"] * 3
+    assert han_counts(texts).tolist() == [count_han_fast(t) for t in texts]
+    assert han_counts([]).tolist() == []
