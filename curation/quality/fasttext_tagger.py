@@ -3,9 +3,10 @@
 The input view is the matching view cut to `max_chars` with every Han character as its own token, so
 word bigrams are character bigrams for Chinese and word bigrams for English. Mostly-Han text is split
 into single characters with `" ".join` (a regex replacement per Han character costs ~2 us each, more than
-the prediction itself). Training
-(`curation.quality.train`) and scoring use the same `fasttext_input`, so they cannot drift.
-A model's score is the probability of `__label__hq`, written to `quality/fasttext_<name>_v1`.
+the prediction itself). Training (`curation.quality.train`) and scoring use the same `fasttext_input`,
+so they cannot drift. A model's score is the probability of `__label__hq`, written to
+`quality/fasttext_<name>_v1`; it is computed for a whole batch by `fasttext_batch.BatchScorer` (the same
+tokens and model, in numpy) where the model allows, else by fastText's `predict`.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from curation.quality.fasttext_batch import BatchScorer
 from curation.text.langid import load_fasttext
 from curation.text.normalize import normalize_text
-from curation.text.script import count_han_fast
+from curation.text.script import count_han_fast, han_counts
 
 MODELS_DIR = os.path.join(os.path.dirname(__file__), "models")
 # Models shipped in the package are named `pkg:<file>` and resolved where they load, so a pipeline
@@ -59,10 +61,12 @@ class FastTextQualityTagger:
     path: str
     max_chars: int = 1000
     _model: object = field(default=None, repr=False, compare=False)
+    _scorer: object = field(default=False, repr=False, compare=False)  # False: not built yet
 
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_model"] = None
+        state["_scorer"] = False
         return state
 
     @property
@@ -75,33 +79,48 @@ class FastTextQualityTagger:
             self._model = load_fasttext(resolve_model_path(self.path))
         return self._model
 
+    @property
+    def scorer(self) -> BatchScorer | None:
+        """The numpy scorer for this model (None: a model kind it does not cover; fastText predicts)."""
+        if self._scorer is False:
+            self._scorer = BatchScorer.load(self.model, resolve_model_path(self.path))
+        return self._scorer
+
     def score_norm(self, norm: str) -> float:
         """P(high quality) of a normalized text (0.0 for empty text)."""
-        sample = fasttext_input(norm, self.max_chars)
-        if not sample:
-            return 0.0
-        labels, probs = self.model.predict(sample, k=2)
-        for label, prob in zip(labels, probs):
-            if label == POSITIVE:
-                return float(min(1.0, prob))
-        return 0.0
+        return self.score_norms([norm])[0]
 
     def score_norms(self, norms: list[str]) -> list[float]:
-        """`score_norm` of many normalized texts with one batched prediction (the same numbers).
+        """P(high quality) of many normalized texts: fastText's `predict` probability of `__label__hq`
+        (0.0 for empty text), computed by `BatchScorer` over the whole batch where the model allows.
 
-        One `predict(list)` call runs fastText's C++ loop over the batch: about 11 us a short document
-        against 17 us one call each (bench, fewclue).
+        A mostly-Han sample goes to the scorer as it is (every character a token: the same tokens as its
+        space-joined `fasttext_input`, without building that string); other samples as their input view.
         """
-        samples = [fasttext_input(n, self.max_chars) for n in norms]
-        todo = [i for i, s in enumerate(samples) if s]
         out = [0.0] * len(norms)
-        if todo:
-            all_labels, all_probs = self.model.predict([samples[i] for i in todo], k=2)
-            for i, labels, probs in zip(todo, all_labels, all_probs):
-                for label, prob in zip(labels, probs):
-                    if label == POSITIVE:
-                        out[i] = float(min(1.0, prob))
-                        break
+        texts, char_tokens, todo = [], [], []
+        samples = [norm[: self.max_chars] for norm in norms]
+        for i, (sample, han) in enumerate(zip(samples, han_counts(samples).tolist())):
+            if sample and 2 * han >= len(sample):  # fasttext_input's test, counted for the whole batch
+                texts.append(sample)
+                char_tokens.append(True)
+            else:
+                view = fasttext_input(sample, self.max_chars)
+                if not view:
+                    continue
+                texts.append(view)
+                char_tokens.append(False)
+            todo.append(i)
+        if not todo:
+            return out
+        if self.scorer is not None:
+            probs = self.scorer.probabilities(texts, POSITIVE, char_tokens)
+        else:
+            views = [" ".join(t) if c else t for t, c in zip(texts, char_tokens)]
+            all_labels, all_probs = self.model.predict(views, k=-1)
+            probs = [dict(zip(labels, p)).get(POSITIVE, 0.0) for labels, p in zip(all_labels, all_probs)]
+        for i, prob in zip(todo, probs):
+            out[i] = float(min(1.0, prob))
         return out
 
     def score(self, text: str) -> float:

@@ -1,0 +1,278 @@
+"""fastText supervised prediction for a whole batch in numpy: `model.predict`'s scores, several times cheaper.
+
+Why not `model.predict(list)`: on the quality stage's zh input fastText's C++ loop costs about 400 ns per
+token (a string hash, an open-addressing dictionary probe, a `std::unordered_map` lookup for every pruned
+word bigram, and a product-quantization decode of every row it adds), and the caller first builds one
+space-joined string per document in Python. Together that was 45 % of the stage's tagging time (about
+120 ms per MB of zh text). Here the same model is evaluated over a whole batch with table lookups and
+`bincount`s (about 35 ms per MB; `python bench/quality_bench.py --part features`).
+
+What is re-implemented, and only this: `Dictionary::getLine` for a supervised model without subwords
+(`maxn == 0`): tokens split on fastText's separators (space, `\\n \\r \\t \\v \\f \\0`), an end-of-sentence
+token `</s>` at the end (the Python binding appends a newline), word ids for in-vocabulary tokens, and word
+n-gram ids (`h = h * 116049371 + hash(next)` over sign-extended 32-bit FNV-1a hashes, modulo `bucket`,
+through a quantized model's `pruneidx`); then `Model::predict` with softmax loss: the output layer applied to
+the mean of the input rows, softmax, and the `exp(log(p + 1e-5))` the Python binding returns. Because the
+output layer is linear, each input row's logits are computed once at load and a document sums one number
+per label and feature (in float64: fastText sums 16-dim float32 vectors, so the two differ by float32
+rounding, at most ~1e-6 on real text; tests compare both).
+
+Rows come from the model through fastText's own API (`get_input_vector` decodes quantized rows); only the
+`pruneidx` table (bucket -> kept row), which the Python binding does not expose, is read from the model
+file. Models this does not cover (subword n-grams, hierarchical softmax, quantized output, another file
+version) make `BatchScorer.load` return None, and the caller uses `model.predict`.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+EOS = "</s>"
+_MAGIC, _VERSION = 793712314, 12
+_SEP_CHARS = " \n\r\t\x0b\x0c\x00"  # fastText `Dictionary::readWord` separators (ASCII only)
+_SEP_RE2 = r"[ \n\r\t\x0b\x0c\x00]+"  # the same set, for Arrow's RE2
+_NGRAM_MUL = 116049371
+_MAX_ROWS = 1 << 18  # features gathered at once (a few arrays of this length per chunk)
+
+
+def fnv1a(token: str) -> int:
+    """fastText's `Dictionary::hash`: 32-bit FNV-1a over the UTF-8 bytes, each byte sign-extended."""
+    h = 2166136261
+    for b in token.encode("utf-8", "surrogatepass"):
+        h = ((h ^ (b | 0xFFFFFF00 if b >= 0x80 else b)) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def codepoint_hashes() -> np.ndarray:
+    """`fnv1a(chr(c))` for every code point c (uint32, 0x110000 entries), computed vectorized."""
+    cp = np.arange(0x110000, dtype=np.uint32)
+    nbytes = 1 + (cp >= 0x80) + (cp >= 0x800) + (cp >= 0x10000)
+    lead = np.select([nbytes == 1, nbytes == 2, nbytes == 3], [cp, 0xC0 | (cp >> 6), 0xE0 | (cp >> 12)],
+                     0xF0 | (cp >> 18))
+    h = np.full(cp.shape, 2166136261, dtype=np.uint32)
+    for k in range(4):
+        if k == 0:
+            byte = lead & 0xFF
+        else:  # continuation byte k of an n-byte sequence carries bits 6*(n-1-k) .. +5
+            shift = (6 * (nbytes.astype(np.int64) - 1 - k)).clip(0).astype(np.uint32)
+            byte = 0x80 | ((cp >> shift) & 0x3F)
+        signed = np.where(byte >= 0x80, byte | np.uint32(0xFFFFFF00), byte).astype(np.uint32)
+        h = np.where(k < nbytes, (h ^ signed) * np.uint32(16777619), h)
+    return h
+
+
+def _sign_extend(h: np.ndarray) -> np.ndarray:
+    """uint32 hashes as fastText's `uint64_t h = int32_t hash` (sign-extended to 64 bits)."""
+    return h.astype(np.uint32).view(np.int32).astype(np.int64).view(np.uint64)
+
+
+def read_pruneidx(path: str) -> tuple[dict, np.ndarray] | None:
+    """The header numbers and the (bucket id, row) pairs of a fastText model file; None if not readable."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if len(data) < 96:
+        return None
+    magic, version = struct.unpack_from("<ii", data, 0)
+    if magic != _MAGIC or version != _VERSION:
+        return None
+    dim, _ws, _epoch, _min_count, _neg, word_ngrams, loss, model, bucket, minn, maxn = struct.unpack_from("<11i", data, 8)
+    off = 8 + 12 * 4 + 8  # Args: 12 int32 and the double `t`
+    size, nwords, nlabels = struct.unpack_from("<3i", data, off)
+    off += 12
+    _ntokens, prune_size = struct.unpack_from("<2q", data, off)
+    off += 16
+    for _ in range(size):  # entries: word bytes, NUL, int64 count, int8 type
+        off = data.index(b"\0", off) + 1 + 8 + 1
+    pairs = np.frombuffer(data, "<i4", count=2 * max(prune_size, 0), offset=off).reshape(-1, 2)
+    head = dict(dim=dim, word_ngrams=word_ngrams, loss=loss, model=model, bucket=bucket, minn=minn, maxn=maxn,
+                nwords=nwords, nlabels=nlabels, prune_size=prune_size)
+    return head, pairs
+
+
+@dataclass
+class BatchScorer:
+    """P(label) of many texts for one loaded supervised fastText model (see the module docstring).
+
+    Build with `BatchScorer.load(model, path)`; `probabilities(texts, label)` is `model.predict(t, k=-1)`'s
+    probability of `label` for each text (0.0 where fastText predicts nothing).
+    """
+
+    row_logits: np.ndarray  # (nwords + kept n-grams, nlabels) float64: input rows times the output matrix
+    labels: list[str]
+    word_ngrams: int
+    bucket: int
+    nwords: int
+    ngram_row: np.ndarray | None  # bucket id -> row (-1: pruned); None: all buckets, row = nwords + id
+    cp_hash: np.ndarray  # fnv1a of each code point
+    cp_word: np.ndarray  # word id of each one-character word, else -1
+    words: dict[str, int]
+    eos: tuple[int, int]
+    _token_cache: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, model, path: str) -> "BatchScorer | None":
+        head = read_pruneidx(path)
+        if head is None:
+            return None
+        head, pairs = head
+        args = model.f.getArgs()
+        words, labels = model.get_words(), model.get_labels()
+        supported = (head["maxn"] <= 0 and str(args.loss).endswith("softmax") and str(args.model).endswith("supervised")
+                     and not args.qout and head["nwords"] == len(words) and head["nlabels"] == len(labels)
+                     and head["dim"] == model.get_dimension())
+        if not supported:
+            return None
+        if model.is_quantized():
+            n_rows = head["nwords"] + (head["prune_size"] if head["prune_size"] >= 0 else head["bucket"])
+            rows = np.stack([model.get_input_vector(i) for i in range(n_rows)]).astype(np.float32)
+        else:
+            rows = np.asarray(model.get_input_matrix(), dtype=np.float32)
+        if head["prune_size"] >= 0:
+            ngram_row = np.full(head["bucket"], -1, dtype=np.int64)
+            ngram_row[pairs[:, 0]] = pairs[:, 1]
+        else:
+            ngram_row = None
+        word_id = {w: i for i, w in enumerate(words)}
+        cp_word = np.full(0x110000, -1, dtype=np.int32)
+        for w, i in word_id.items():
+            if len(w) == 1:
+                cp_word[ord(w)] = i
+        out = np.asarray(model.f.getOutputMatrix(), dtype=np.float64)
+        return cls(row_logits=rows.astype(np.float64) @ out.T, labels=list(labels),
+                   word_ngrams=head["word_ngrams"], bucket=head["bucket"], nwords=head["nwords"], ngram_row=ngram_row,
+                   cp_hash=codepoint_hashes(), cp_word=cp_word, words=word_id,
+                   eos=(fnv1a(EOS), word_id.get(EOS, -1)))
+
+    # -- tokens ------------------------------------------------------------------------------------------
+    def _char_tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every non-separator character a token (texts fastText would split into single characters)."""
+        cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        doc = np.repeat(np.arange(len(texts)), [len(t) for t in texts])
+        keep = np.ones(len(cps), dtype=bool)
+        for c in _SEP_CHARS:
+            keep &= cps != ord(c)
+        cps, doc = cps[keep], doc[keep]
+        counts = np.bincount(doc, minlength=len(texts))
+        at = np.cumsum(counts)  # insert `</s>` after each document's last token
+        h = np.insert(self.cp_hash[cps], at, self.eos[0])
+        w = np.insert(self.cp_word[cps], at, self.eos[1])
+        return h, w, np.repeat(np.arange(len(texts)), counts + 1)
+
+    def _word_tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Tokens split on fastText's separators (Arrow's regex split, in C++); the (hash, word id) of each
+        distinct token is computed once and cached."""
+        lists = pc.split_pattern_regex(pa.array(texts, pa.string()), pattern=_SEP_RE2)
+        flat = pc.list_flatten(lists)
+        doc = np.repeat(np.arange(len(texts)), pc.list_value_length(lists).to_numpy(zero_copy_only=False))
+        nonempty = pc.greater(pc.binary_length(flat), 0)
+        flat, doc = flat.filter(nonempty), doc[nonempty.to_numpy(zero_copy_only=False)]
+        enc = flat.dictionary_encode()
+        cache = self._token_cache
+        if len(cache) > 1_000_000:  # bounded: open-vocabulary text never stops bringing new tokens
+            cache.clear()
+        uniq_h, uniq_w = [], []
+        for tok in enc.dictionary.to_pylist():
+            hit = cache.get(tok)
+            if hit is None:
+                hit = cache[tok] = (fnv1a(tok), self.words.get(tok, -1))
+            uniq_h.append(hit[0])
+            uniq_w.append(hit[1])
+        codes = enc.indices.to_numpy(zero_copy_only=False)
+        counts = np.bincount(doc, minlength=len(texts))
+        at = np.cumsum(counts)  # insert `</s>` after each document's last token
+        h = np.insert(np.array(uniq_h, dtype=np.uint32)[codes], at, self.eos[0])
+        w = np.insert(np.array(uniq_w, dtype=np.int64)[codes], at, self.eos[1])
+        return h, w, np.repeat(np.arange(len(texts)), counts + 1)
+
+    # -- prediction --------------------------------------------------------------------------------------
+    def _features(self, h: np.ndarray, w: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Input row ids in fastText's order per document (words, then n-grams by start and length)."""
+        w = w.astype(np.int64)
+        is_word = w >= 0
+        feats, feat_doc = [w[is_word]], [doc[is_word]]
+        sx = _sign_extend(h)
+        n = len(h)
+        ng_ids, ng_doc, ng_key = [], [], []
+        acc = sx.copy()
+        for j in range(1, self.word_ngrams):
+            if j >= n:
+                break
+            acc = acc[: n - j] * np.uint64(_NGRAM_MUL) + sx[j:]  # uint64 wraps, as in C++
+            same = doc[: n - j] == doc[j:]
+            bucket_id = (acc % np.uint64(self.bucket)).astype(np.int64)
+            if self.ngram_row is None:
+                row = bucket_id
+            else:
+                row = self.ngram_row[bucket_id]
+            ok = same & (row >= 0)
+            idx = np.flatnonzero(ok)
+            ng_ids.append(self.nwords + row[idx])
+            ng_doc.append(doc[idx])
+            ng_key.append(idx * self.word_ngrams + j)
+        if ng_ids:
+            key = np.concatenate(ng_key)
+            order = np.argsort(key, kind="stable")
+            feats.append(np.concatenate(ng_ids)[order])
+            feat_doc.append(np.concatenate(ng_doc)[order])
+        feat_doc_all = np.concatenate(feat_doc)
+        order = np.argsort(feat_doc_all, kind="stable")  # per document: its words, then its n-grams
+        return np.concatenate(feats)[order], feat_doc_all[order]
+
+    def _predict(self, feats: np.ndarray, feat_doc: np.ndarray, n_docs: int) -> np.ndarray:
+        """Softmax probabilities (n_docs, nlabels); rows of documents without features are NaN.
+
+        The output layer is linear in the hidden vector, so `out @ mean(rows) = mean(rows @ out.T)`: each
+        input row's logits are computed once (`row_logits`, float64) and a document sums one number per
+        label and feature, not `dim` of them.
+        """
+        counts = np.bincount(feat_doc, minlength=n_docs)
+        logits = np.empty((n_docs, self.row_logits.shape[1]))
+        for k in range(logits.shape[1]):
+            logits[:, k] = np.bincount(feat_doc, weights=self.row_logits[feats, k], minlength=n_docs)
+        logits /= np.maximum(counts, 1)[:, None]
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        p[counts == 0] = np.nan
+        return p
+
+    def probabilities(self, texts: list[str], label: str, char_tokens: list[bool] | None = None) -> list[float]:
+        """`model.predict`'s probability of `label` for each text, as the Python binding returns it.
+
+        Args:
+            texts: one line each (fastText's input view).
+            label: e.g. `__label__hq`.
+            char_tokens: per text, True where the text is known to be space-joined single characters (its
+                characters are then tokenized in numpy, not by a regex split). None: all regex-split.
+        """
+        col = self.labels.index(label)
+        out = np.zeros(len(texts), dtype=np.float64)
+        char_tokens = char_tokens or [False] * len(texts)
+        groups = ([i for i, c in enumerate(char_tokens) if c], True), ([i for i, c in enumerate(char_tokens) if not c], False)
+        for idx, as_chars in groups:
+            for chunk in self._chunks(texts, idx):
+                part = [texts[i] for i in chunk]
+                h, w, doc = (self._char_tokens if as_chars else self._word_tokens)(part)
+                feats, feat_doc = self._features(h, w, doc)
+                p = self._predict(feats, feat_doc, len(part))[:, col]
+                # The binding returns exp(float(log(p + 1e-5))): log in double, stored as float.
+                score = np.exp(np.log(p.astype(np.float64) + 1e-5).astype(np.float32).astype(np.float64))
+                out[chunk] = np.where(np.isnan(score), 0.0, score)
+        return out.tolist()
+
+    @staticmethod
+    def _chunks(texts: list[str], idx: list[int]):
+        """Runs of `idx` whose texts hold at most ~`_MAX_ROWS` / 2 characters (two rows per token)."""
+        chunk, size = [], 0
+        for i in idx:
+            chunk.append(i)
+            size += len(texts[i]) + 1
+            if size * 2 >= _MAX_ROWS:
+                yield np.array(chunk)
+                chunk, size = [], 0
+        if chunk:
+            yield np.array(chunk)

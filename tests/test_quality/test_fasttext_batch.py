@@ -1,0 +1,152 @@
+"""`BatchScorer` (numpy) against fastText's own `predict` on the same models and texts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from curation.quality.fasttext_batch import BatchScorer, codepoint_hashes, fnv1a
+from curation.quality.fasttext_tagger import (DEFAULT_MODEL, POSITIVE, FastTextQualityTagger, fasttext_input,
+                                              resolve_model_path)
+from curation.text.langid import load_fasttext
+from curation.text.normalize import normalize_text
+
+TEXTS = [
+    "今天天气很好，我们一起去公园散步吧。",
+    "加微信领红包★免费领取★点击进入官网★日赚千元★代开发票★百家乐真人在线",
+    "The government said that the city school team was new, and the music group played later.",
+    "buy now click here free shipping best price casino bonus",
+    "我爱python编程, 也喜欢 machine learning 和 深度学习。",
+    "《现代食品工程》(contemporary food engineering)是一部由世界著名crc press出版的书",
+    "😀👨‍👩‍👧 emoji only 🎉",
+    "前\x00后\tx\x0by\x0cz",  # fastText separators other than space
+    "x\u3000y\u00a0z",  # Unicode spaces are not fastText separators: part of the token
+    "__label__hq 好",  # a label-looking token in the text is an unknown word
+    "</s> 的 </s>",  # the end-of-sentence token typed in the text
+    "a",
+    "好",
+    "数" * 3000,
+    "word " * 400,
+    "𠀀𠀁 astral Han 𪜀",
+]
+
+
+def _predict(model, text: str) -> float:
+    labels, probs = model.predict(text, k=-1)
+    return dict(zip(labels, probs)).get(POSITIVE, 0.0)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    path = resolve_model_path(DEFAULT_MODEL)
+    model = load_fasttext(path)
+    return model, BatchScorer.load(model, path)
+
+
+def test_codepoint_hashes_are_fasttext_hashes():
+    table = codepoint_hashes()
+    for ch in ["a", "\x00", "é", "ÿ", "好", "\u3000", "\ud800", "😀", "\U0010ffff"]:
+        assert table[ord(ch)] == fnv1a(ch), ch
+    # FNV-1a over bytes sign-extended to 32 bits (fastText casts each byte to int8_t first)
+    h = 2166136261
+    for b in "é".encode():
+        h = ((h ^ (0xFFFFFF00 | b)) * 16777619) % 2**32
+    assert fnv1a("é") == h
+    assert fnv1a("") == 2166136261
+
+
+def test_shipped_model_is_covered(shipped):
+    model, scorer = shipped
+    assert scorer is not None
+    assert scorer.ngram_row is not None and (scorer.ngram_row >= 0).sum() > 1000  # pruned bigrams kept
+    assert scorer.row_logits.shape == (len(model.get_words()) + (scorer.ngram_row >= 0).sum(), 2)
+
+
+def test_scores_match_fasttext_predict(shipped):
+    model, scorer = shipped
+    norms = [normalize_text(t) for t in TEXTS]
+    views = [fasttext_input(n) for n in norms]
+    got = scorer.probabilities(views, POSITIVE)
+    want = [_predict(model, v) for v in views]
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)
+    assert min(want) < 0.05 and max(want) > 0.95 and len({round(w, 3) for w in want}) >= 4  # not all alike
+
+
+def test_char_tokens_equal_the_space_joined_view(shipped):
+    """A mostly-Han sample given as characters scores as its space-joined view does."""
+    model, scorer = shipped
+    samples = [normalize_text(t) for t in TEXTS[:2] + TEXTS[4:6] + TEXTS[12:14] + TEXTS[15:]]
+    as_chars = scorer.probabilities(samples, POSITIVE, [True] * len(samples))
+    joined = scorer.probabilities([" ".join(s) for s in samples], POSITIVE)
+    assert as_chars == joined
+    np.testing.assert_allclose(as_chars, [_predict(model, " ".join(s)) for s in samples], rtol=0, atol=2e-6)
+
+
+def test_score_does_not_depend_on_the_batch(shipped):
+    _, scorer = shipped
+    views = [fasttext_input(normalize_text(t)) for t in TEXTS]
+    together = scorer.probabilities(views, POSITIVE)
+    alone = [scorer.probabilities([v], POSITIVE)[0] for v in views]
+    reordered = scorer.probabilities(views[::-1], POSITIVE)[::-1]
+    assert together == alone == reordered
+
+
+def test_tagger_uses_the_scorer_and_keeps_empty_at_zero(shipped):
+    tagger = FastTextQualityTagger("default", DEFAULT_MODEL)
+    norms = [normalize_text(t) for t in TEXTS] + ["", "   "]
+    scores = tagger.score_norms(norms)
+    assert tagger.scorer is not None
+    assert scores[-2:] == [0.0, 0.0]
+    assert scores[:-2] == [tagger.score_norm(n) for n in norms[:-2]]
+    np.testing.assert_allclose(scores[:-2], [min(1.0, _predict(shipped[0], fasttext_input(n))) for n in norms[:-2]],
+                               rtol=0, atol=2e-6)
+
+
+_TRAIN = """
+import sys, fasttext
+fasttext.FastText.eprint = lambda *a, **k: None
+data, out, maxn, quantize = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+m = fasttext.train_supervised(input=data, dim=8, bucket=3000, wordNgrams=2, minn=min(maxn, 1), maxn=maxn,
+                              epoch=5, lr=0.2, thread=1, seed=0, verbose=0)
+if quantize:
+    m.quantize(input=data, qnorm=True, retrain=False, cutoff=500)
+m.save_model(out)
+"""
+
+
+def _train(tmp_path, name: str, maxn: int, quantize: bool) -> str:
+    rng = np.random.default_rng(0)
+    good = "的 一 是 在 了 有 和 人 这 中 大 为 上 个 国 the of and to in is was".split()
+    bad = "加 微 信 领 红 包 免 费 点 击 buy now click free casino bonus".split()
+    data = tmp_path / "train.txt"
+    with open(data, "w", encoding="utf-8") as f:
+        for i in range(400):
+            label, pool = ("__label__hq", good) if i % 2 else ("__label__lq", bad)
+            f.write(label + " " + " ".join(rng.choice(pool, size=int(rng.integers(5, 30)))) + "\n")
+    out = tmp_path / name
+    # a fresh process that imports only fastText (see curation.quality.train._fit)
+    subprocess.run([sys.executable, "-c", _TRAIN, str(data), str(out), str(maxn), "1" if quantize else "0"], check=True)
+    return str(out)
+
+
+@pytest.mark.parametrize("quantize", [False, True], ids=["dense", "quantized"])
+def test_trained_models_match_fasttext(tmp_path, quantize):
+    path = _train(tmp_path, "m.ftz" if quantize else "m.bin", maxn=0, quantize=quantize)
+    model = load_fasttext(path)
+    scorer = BatchScorer.load(model, path)
+    assert scorer is not None and (scorer.ngram_row is None) == (not quantize)
+    views = ["的 一 是 the of", "加 微 信 buy now", "的 微 信 the now 好", "unknown words only", "", "的"]
+    np.testing.assert_allclose(scorer.probabilities(views, POSITIVE), [_predict(model, v) for v in views],
+                               rtol=0, atol=2e-6)
+
+
+def test_subword_model_falls_back_to_fasttext(tmp_path):
+    path = _train(tmp_path, "sub.bin", maxn=3, quantize=False)
+    model = load_fasttext(path)
+    assert BatchScorer.load(model, path) is None
+    tagger = FastTextQualityTagger("sub", path)
+    views = ["的 一 是 the of", "加 微 信 buy now"]
+    assert tagger.score_norms(views) == [min(1.0, _predict(model, fasttext_input(v))) for v in views]
