@@ -64,8 +64,14 @@ def class_table() -> np.ndarray:
     table = np.zeros(0x110000, dtype=np.uint32)
 
     def mark(bit: int, pattern: str | re.Pattern) -> None:
+        # Every pattern matches one character at a time, so `sub` keeps positions: the matched ones become
+        # NUL (U+0000 itself is checked on its own). One C-speed pass, not a Python step per match.
         pat = re.compile(pattern) if isinstance(pattern, str) else pattern
-        table[np.fromiter((m.start() for m in pat.finditer(allchars)), dtype=np.int64)] |= bit
+        subbed = np.frombuffer(pat.sub("\0", allchars).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        assert len(subbed) == 0x110000, pattern
+        hit = subbed == 0
+        hit[0] = pat.match("\0") is not None
+        table[hit] |= bit
 
     mark(WS, r"\s")
     mark(WORD, r"\w")
@@ -91,9 +97,12 @@ def class_table() -> np.ndarray:
 def combo_table() -> tuple[np.ndarray, np.ndarray]:
     """(uint8 index of each code point's class-bit combination, the combinations): per-document counts of
     every class come from one histogram of (document, combination) instead of one pass per class."""
-    combos, index = np.unique(class_table(), return_inverse=True)
+    table = class_table()
+    combos = np.flatnonzero(np.bincount(table))  # the combinations present, ascending (as np.unique)
     assert len(combos) <= 256
-    return index.astype(np.uint8), combos
+    lut = np.zeros(int(combos[-1]) + 1, dtype=np.uint8)
+    lut[combos] = np.arange(len(combos))
+    return lut[table], combos.astype(table.dtype)
 
 
 def _class_hist(cp: np.ndarray, lens: np.ndarray) -> np.ndarray:
