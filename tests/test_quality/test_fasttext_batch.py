@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from curation.quality.fasttext_batch import BatchScorer, codepoint_hashes, fnv1a
+from curation.quality.fasttext_batch import BatchScorer, codepoint_hashes, fnv1a, read_model_file
 from curation.quality.fasttext_tagger import (DEFAULT_MODEL, POSITIVE, FastTextQualityTagger, fasttext_input,
                                               resolve_model_path)
 from curation.text.langid import load_fasttext
@@ -31,6 +31,7 @@ TEXTS = [
     "数" * 3000,
     "word " * 400,
     "𠀀𠀁 astral Han 𪜀",
+    "好好好好\U000e0020\U0010ffff",  # mostly Han, with code points beyond the scorer's hash table
 ]
 
 
@@ -48,8 +49,10 @@ def shipped():
 
 def test_codepoint_hashes_are_fasttext_hashes():
     table = codepoint_hashes()
-    for ch in ["a", "\x00", "é", "ÿ", "好", "\u3000", "\ud800", "😀", "\U0010ffff"]:
+    chars = ["a", "\x00", "é", "ÿ", "好", "\u3000", "\ud800", "😀", "\U000e0020", "\U0010ffff"]
+    for ch in chars:
         assert table[ord(ch)] == fnv1a(ch), ch
+    assert codepoint_hashes(np.array([ord(c) for c in chars])).tolist() == [fnv1a(c) for c in chars]
     # FNV-1a over bytes sign-extended to 32 bits (fastText casts each byte to int8_t first)
     h = 2166136261
     for b in "é".encode():
@@ -58,8 +61,15 @@ def test_codepoint_hashes_are_fasttext_hashes():
     assert fnv1a("") == 2166136261
 
 
+def _rows_by_api(model, n_rows: int) -> np.ndarray:
+    return np.stack([model.get_input_vector(i) for i in range(n_rows)])
+
+
 def test_shipped_model_is_covered(shipped):
     model, scorer = shipped
+    head, pairs, rows = read_model_file(resolve_model_path(DEFAULT_MODEL))
+    assert head["prune_size"] == len(pairs) > 0 and rows.shape == (head["nwords"] + len(pairs), head["dim"])
+    assert np.array_equal(rows, _rows_by_api(model, len(rows)))  # every quantized row decoded exactly
     assert scorer is not None
     assert scorer.ngram_row is not None and (scorer.ngram_row >= 0).sum() > 1000  # pruned bigrams kept
     assert scorer.row_logits.shape == (len(model.get_words()) + (scorer.ngram_row >= 0).sum(), 2)
@@ -138,6 +148,8 @@ def test_trained_models_match_fasttext(tmp_path, quantize):
     model = load_fasttext(path)
     scorer = BatchScorer.load(model, path)
     assert scorer is not None and (scorer.ngram_row is None) == (not quantize)
+    _, _, rows = read_model_file(path)
+    assert np.array_equal(rows, _rows_by_api(model, len(rows)))
     views = ["的 一 是 the of", "加 微 信 buy now", "的 微 信 the now 好", "unknown words only", "", "的"]
     np.testing.assert_allclose(scorer.probabilities(views, POSITIVE), [_predict(model, v) for v in views],
                                rtol=0, atol=2e-6)
