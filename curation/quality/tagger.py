@@ -221,15 +221,22 @@ class QualityTagger:
         keep = at == len(self.selector.rules)
         lang_arr = pa.array(langs, pa.string())
         dense = dense_attributes(cols, n, table.column("attributes") if "attributes" in table.column_names else None)
-        attrs = map_from_dense(*dense)
         out = table.select([c for c in DATA_COLUMNS if c in table.column_names])
         out = out.set_column(out.schema.get_field_index("lang"), "lang", lang_arr)
-        out = out.set_column(out.schema.get_field_index("attributes"), "attributes", attrs)
-        out = out.cast(ARROW_SCHEMA)
+        at_attrs = out.schema.get_field_index("attributes")
+        out = out.remove_column(at_attrs)
         mask = pa.array(keep)
-        kept = out.filter(mask)
+
+        def part(rows: np.ndarray, table_part: pa.Table) -> pa.Table:
+            # The attribute map (most of a batch's bytes) is built for each part from its dense rows, not
+            # built once and then copied by a filter.
+            names, values, present, null = dense
+            attrs = map_from_dense(names, values[rows], present[rows], None if null is None else null[rows])
+            return table_part.add_column(at_attrs, "attributes", attrs).cast(ARROW_SCHEMA)
+
+        kept = part(keep, out.filter(mask))
         rej_idx = np.flatnonzero(~keep)
-        rejected = out.filter(pc.invert(mask))
+        rejected = part(~keep, out.filter(pc.invert(mask)))
         reasons = [names[c + 3] for c in at[rej_idx].tolist()]
         rejected = pa.Table.from_arrays(
             rejected.columns + [pa.array([stage] * len(reasons), pa.string()), pa.array(reasons, pa.string()),
