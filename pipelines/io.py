@@ -26,6 +26,8 @@ import posixpath
 from typing import Any
 
 import apache_beam as beam
+import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 from apache_beam.io.filesystem import CompressionTypes
@@ -222,6 +224,14 @@ class ReadDocuments(beam.PTransform):
 # --------------------------------------------------------------------------------------------- writing
 def shard_of(doc_id: str, num_shards: int) -> int:
     return xxhash.xxh64_intdigest(doc_id.encode("utf-8", "surrogatepass")) % num_shards
+
+
+def shards_of(ids, num_shards: int) -> np.ndarray:
+    """`shard_of` of every id of an Arrow string column (int64 array), hashing the UTF-8 bytes Arrow holds
+    (Arrow strings are valid UTF-8: the bytes `shard_of` encodes) without a Python string per id."""
+    raw = ids.cast(pa.binary()).to_pylist()
+    digests = np.fromiter(map(xxhash.xxh64_intdigest, raw), dtype=np.uint64, count=len(raw))
+    return (digests % np.uint64(num_shards)).astype(np.int64)
 
 
 def shard_name(index: int, num_shards: int) -> str:

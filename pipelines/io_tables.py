@@ -29,7 +29,7 @@ from pipelines.io import (
     _join,
     _write_and_finalize,
     shard_name,
-    shard_of,
+    shards_of,
 )
 
 TABLE_ROWS = ROW_GROUP_ROWS
@@ -188,9 +188,9 @@ def write_table_parquet(path: str, table: pa.Table, rejected: bool = False) -> N
     code point order)."""
     schema = REJECTED_SCHEMA if rejected else ARROW_SCHEMA
     table = table.cast(schema) if table.schema != schema else table
+    table = table.combine_chunks()  # before the take: a take from one chunk is ~2x cheaper than from many
     if table.num_rows:
         table = table.take(pc.sort_indices(table, sort_keys=[("id", "ascending")]))
-    table = table.combine_chunks()
     with FileSystems.create(path, mime_type="application/octet-stream",
                             compression_type=CompressionTypes.UNCOMPRESSED) as f:
         pq.write_table(table, f, compression="zstd", row_group_size=ROW_GROUP_ROWS)
@@ -208,8 +208,7 @@ class _KeyTableByShardFn(beam.DoFn):
         if self.num_shards == 1:
             yield 0, table_to_ipc(table)
             return
-        shards = np.fromiter((shard_of(i, self.num_shards) for i in table.column("id").to_pylist()),
-                             dtype=np.int64, count=table.num_rows)
+        shards = shards_of(table.column("id"), self.num_shards)
         order = np.argsort(shards, kind="stable")
         bounds = np.flatnonzero(np.diff(shards[order])) + 1
         for part in np.split(order, bounds):

@@ -210,3 +210,15 @@ def test_same_provenance_different_text_is_renamed_and_true_repeats_are_counted(
     assert len(by_text["first, edited"]) == 1 and by_text["first, edited"] != by_text["first"]
     assert {i.split("~")[0] for i in by_text["first"] | by_text["first, edited"]} == {"1"}
     assert res["duplicate_ids"] == 1 and res["repeated_records"] == 2
+
+
+def test_shards_of_is_shard_of_per_id():
+    import pyarrow as pa
+
+    from pipelines.io import shard_of, shards_of
+
+    ids = ["a", "doc-1", "文档-7", "😀", "", "x" * 500] + [f"id{i}" for i in range(200)]
+    for n in (1, 2, 7, 64):
+        got = shards_of(pa.chunked_array([pa.array(ids[:3]), pa.array(ids[3:])]), n).tolist()
+        assert got == [shard_of(i, n) for i in ids]
+    assert len(set(shards_of(pa.array(ids), 7).tolist())) == 7  # the ids spread over every shard
