@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curation.errors import ConfigError
-from curation.quality.batch import tag_batch
+from curation.quality.batch import round5, tag_batch
 from curation.quality.fasttext_tagger import DEFAULT_MODEL, FastTextQualityTagger, resolve_model_path
 from curation.quality.registry import list_taggers, prepare_views, run_taggers
 from curation.quality.select import Selector, make_selector
@@ -212,7 +212,7 @@ class QualityTagger:
             if todo:
                 for m in self.models:
                     col = np.full(n, np.nan)
-                    col[todo] = [round(score, 5) for score in m.score_norms(norms)]
+                    col[todo] = round5(np.array(m.score_norms(norms)))  # = round(score, 5) each
                     cols[m.attribute] = col
                 # Every rule before a scored document's first failure passed; a fastText rule among them
                 # may fail now (rules after it cannot change the first failure): select again.
