@@ -3,6 +3,7 @@
     python bench/quality_bench.py                      # all four parts, ~5 minutes on one core
     python bench/quality_bench.py --part throughput --mb 20
     python bench/quality_bench.py --part stage --mb 20       # the whole `curate filter` Beam stage
+    python bench/quality_bench.py --part stage-runs --mb 62 --runs 5   # the stage as fresh CLI processes
     python bench/quality_bench.py --part quality --explain   # which rule rejects clean text
 
 Real text comes from ../shared/corpora (QINGLIU_CORPORA); junk is made from held-out real text by
@@ -258,6 +259,49 @@ def stage(mb: float, extra: list[str], dt_mb: float = 2.0) -> dict:
     return res
 
 
+def stage_runs(mb: float, runs: int) -> dict:
+    """The stage as a user runs it, `python -m pipelines.quality`, each run a fresh process, timed as the
+    child's CPU seconds (user + system): interpreter start, imports and Beam's runner included. Runs
+    alternate the default (fastText on) and `--quality-model none` so that both see the same machine
+    load; a 200-document input gives the fixed cost, and zh minus that cost gives the steady rate."""
+    import statistics
+    import subprocess
+
+    from curation.testing import write_jsonl
+    from pipelines import ingest
+
+    recs = zh_sample(mb)
+    mbytes = sum(len(r["text"].encode("utf-8")) for r in recs) / 1e6
+    tmp = tempfile.mkdtemp(prefix="qingliu-quality-runs-")
+    try:
+        for name, part in (("zh", recs), ("tiny", recs[:200])):
+            write_jsonl(os.path.join(tmp, f"{name}.jsonl"), [{"id": r["id"], "text": r["text"]} for r in part])
+            ingest.run(["--input", os.path.join(tmp, f"{name}.jsonl"), "--output", os.path.join(tmp, f"{name}_raw")])
+
+        def child_cpu(name: str, flags: list[str]) -> float:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run([sys.executable, "-m", "pipelines.quality", "--input", os.path.join(tmp, f"{name}_raw"),
+                            "--output", os.path.join(tmp, "out")] + flags, check=True, capture_output=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+        cpu = {"fasttext": {"zh": [], "tiny": []}, "rules_only": {"zh": [], "tiny": []}}
+        for _ in range(runs):
+            for mode, flags in (("fasttext", []), ("rules_only", ["--quality-model", "none"])):
+                for name in ("zh", "tiny"):
+                    cpu[mode][name].append(round(child_cpu(name, flags), 2))
+        res = {"docs": len(recs), "mb": round(mbytes, 2), "runs": runs}
+        for mode, c in cpu.items():
+            zh, tiny = statistics.median(c["zh"]), statistics.median(c["tiny"])
+            res[mode] = {"cpu_s_zh": c["zh"], "cpu_s_200_docs": c["tiny"],
+                         "mb_per_s_whole_run_median": round(mbytes / zh, 2),
+                         "mb_per_s_whole_run_best": round(mbytes / min(c["zh"]), 2),
+                         "mb_per_s_past_fixed_cost_median": round(mbytes / (zh - tiny), 2)}
+        return res
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def features(mb: float) -> dict:
     """The rule features alone: `tag_batch` (curation/quality/batch.py) at three batch sizes against the
     per-document `run_taggers(make_view(...))` loop, on the same zh sample (MB per CPU-second)."""
@@ -288,7 +332,9 @@ def features(mb: float) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=["all", "routing", "quality", "throughput", "stage", "features"], default="all")
+    ap.add_argument("--part", choices=["all", "routing", "quality", "throughput", "stage", "stage-runs", "features"],
+                    default="all")
+    ap.add_argument("--runs", type=int, default=3, help="fresh-process runs of each mode (stage-runs part)")
     ap.add_argument("--per-file", type=int, default=1000, help="documents per corpus file (routing, quality)")
     ap.add_argument("--mb", type=float, default=8.0, help="MB of zh text for the throughput part")
     ap.add_argument("--dt-mb", type=float, default=2.0, help="MB of the stage sample datatrove runs on (stage part)")
@@ -304,6 +350,8 @@ def main(argv=None) -> int:
         out["throughput"] = throughput(qt, args.mb)
     if args.part in ("all", "stage"):
         out["stage"] = stage(args.mb, extra, args.dt_mb)
+    if args.part == "stage-runs":
+        out["stage_runs"] = stage_runs(args.mb, args.runs)
     if args.part == "features":
         out["features"] = features(args.mb)
     print(json.dumps(out, ensure_ascii=False, indent=1))
