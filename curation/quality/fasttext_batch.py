@@ -223,14 +223,18 @@ class BatchScorer:
     def _word_tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Tokens split on fastText's separators (Arrow's regex split, in C++); the (hash, word id) of each
         distinct token is computed once and cached."""
-        lists = pc.split_pattern_regex(pa.array(texts, pa.string()), pattern=_SEP_RE2)
+        try:
+            arr = pa.array(texts, pa.string())
+        except UnicodeEncodeError:  # a lone surrogate (fastText's binding could not take it at all): U+FFFD
+            arr = pa.array([t.encode("utf-16", "surrogatepass").decode("utf-16", "replace") for t in texts], pa.string())
+        lists = pc.split_pattern_regex(arr, pattern=_SEP_RE2)
         flat = pc.list_flatten(lists)
         doc = np.repeat(np.arange(len(texts)), pc.list_value_length(lists).to_numpy(zero_copy_only=False))
         nonempty = pc.greater(pc.binary_length(flat), 0)
         flat, doc = flat.filter(nonempty), doc[nonempty.to_numpy(zero_copy_only=False)]
         enc = flat.dictionary_encode()
         cache = self._token_cache
-        if len(cache) > 1_000_000:  # bounded: open-vocabulary text never stops bringing new tokens
+        if len(cache) > 200_000:  # bounded (~30 MB): open-vocabulary text never stops bringing new tokens
             cache.clear()
         uniq_h, uniq_w = [], []
         for tok in enc.dictionary.to_pylist():

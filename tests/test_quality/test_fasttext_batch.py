@@ -162,3 +162,12 @@ def test_subword_model_falls_back_to_fasttext(tmp_path):
     tagger = FastTextQualityTagger("sub", path)
     views = ["的 一 是 the of", "加 微 信 buy now"]
     assert tagger.score_norms(views) == [min(1.0, _predict(model, fasttext_input(v))) for v in views]
+
+
+def test_lone_surrogates_get_a_score(shipped):
+    """fastText's binding cannot take a lone surrogate at all; the scorer gives such text a score."""
+    tagger = FastTextQualityTagger("default", DEFAULT_MODEL)
+    scores = tagger.score_norms(["好\ud800好好", "ab\ud800 cd ef"])
+    assert all(0.0 < s <= 1.0 for s in scores)
+    # the word path reads a lone surrogate as U+FFFD
+    assert scores[1] == tagger.score_norms(["ab\ufffd cd ef"])[0]
