@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from curation.text.normalize import HAN_CLASS, count_matches
 
 HAN_RE = re.compile(f"[{HAN_CLASS}]")
@@ -39,10 +41,8 @@ def count_han_fast(text: str) -> int:
     return n
 
 
-def han_counts(texts: list[str]) -> "np.ndarray":
+def han_counts(texts: list[str]) -> np.ndarray:
     """`count_han_fast` of each text (int64 array), for a whole batch in one numpy pass over code points."""
-    import numpy as np
-
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
     is_han = (((cps >= 0x3400) & (cps <= 0x9FFF)) | ((cps >= 0xF900) & (cps <= 0xFAFF))
               | ((cps >= 0x20000) & (cps <= 0x323AF)))

@@ -9,8 +9,14 @@ import numpy as np
 import pytest
 
 from curation.quality.fasttext_batch import BatchScorer, codepoint_hashes, fnv1a, read_model_file
-from curation.quality.fasttext_tagger import (DEFAULT_MODEL, POSITIVE, FastTextQualityTagger, fasttext_input,
-                                              resolve_model_path)
+from curation.quality.fasttext_tagger import (
+    DEFAULT_MODEL,
+    POSITIVE,
+    FastTextQualityTagger,
+    fasttext_input,
+    resolve_model_path,
+)
+from curation.quality.train import _fit
 from curation.text.langid import load_fasttext
 from curation.text.normalize import normalize_text
 
@@ -118,11 +124,9 @@ def test_tagger_uses_the_scorer_and_keeps_empty_at_zero(shipped):
 _TRAIN = """
 import sys, fasttext
 fasttext.FastText.eprint = lambda *a, **k: None
-data, out, maxn, quantize = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+data, out, maxn = sys.argv[1], sys.argv[2], int(sys.argv[3])
 m = fasttext.train_supervised(input=data, dim=8, bucket=3000, wordNgrams=2, minn=min(maxn, 1), maxn=maxn,
                               epoch=5, lr=0.2, thread=1, seed=0, verbose=0)
-if quantize:
-    m.quantize(input=data, qnorm=True, retrain=False, cutoff=500)
 m.save_model(out)
 """
 
@@ -137,8 +141,11 @@ def _train(tmp_path, name: str, maxn: int, quantize: bool) -> str:
             label, pool = ("__label__hq", good) if i % 2 else ("__label__lq", bad)
             f.write(label + " " + " ".join(rng.choice(pool, size=int(rng.integers(5, 30)))) + "\n")
     out = tmp_path / name
-    # a fresh process that imports only fastText (see curation.quality.train._fit)
-    subprocess.run([sys.executable, "-c", _TRAIN, str(data), str(out), str(maxn), "1" if quantize else "0"], check=True)
+    if quantize:  # the project's own training path (a fresh process, retried: see curation.quality.train._fit)
+        _fit(dict(input=str(data), dim=8, bucket=3000, wordNgrams=2, minn=0, maxn=0, epoch=5, lr=0.2, thread=1,
+                  seed=0, verbose=0), dict(input=str(data), qnorm=True, retrain=False, cutoff=500), str(out))
+    else:  # dense training is the same in every process; a child keeps this process's memory out of it
+        subprocess.run([sys.executable, "-c", _TRAIN, str(data), str(out), str(maxn)], check=True)
     return str(out)
 
 
