@@ -481,6 +481,13 @@ def _max_per_doc(doc: np.ndarray, value: np.ndarray, k: int) -> np.ndarray:
     return best
 
 
+def _sequences(codes: np.ndarray, off: np.ndarray) -> tuple[int, int, np.ndarray, np.ndarray]:
+    """(number of sequences, number of units, length of each sequence, sequence of each unit) of the
+    sequences codes[off[i]:off[i + 1]]."""
+    lens = off[1:] - off[:-1]
+    return len(lens), len(codes), lens, np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+
+
 def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), dup_ns=(5, 10, 13)
                         ) -> dict[str, np.ndarray]:
     """`char_ngram_stats_batch` (rules_repetition.py) of the sequences codes[off[i]:off[i + 1]], as arrays.
@@ -507,10 +514,7 @@ def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), du
     Returns:
         `top_ngram_N` / `dup_ngram_N` -> float64 array, one value per sequence.
     """
-    k = len(off) - 1
-    n_all = len(codes)
-    lens = off[1:] - off[:-1]
-    doc = np.repeat(np.arange(k, dtype=np.int64), lens)
+    k, n_all, lens, doc = _sequences(codes, off)
     end = off[1:]
     out = {f"top_ngram_{n}": np.zeros(k) for n in top_ns} | {f"dup_ngram_{n}": np.zeros(k) for n in dup_ns}
     wanted = set(top_ns) | set(dup_ns)
@@ -590,10 +594,7 @@ def word_ngram_features(codes: np.ndarray, lengths: np.ndarray, off: np.ndarray,
     Returns:
         `top_ngram_N` / `dup_ngram_N` -> float64 array, one value per sequence.
     """
-    k = len(off) - 1
-    n_all = len(codes)
-    lens = off[1:] - off[:-1]
-    doc = np.repeat(np.arange(k, dtype=np.int64), lens)
+    k, n_all, lens, doc = _sequences(codes, off)
     rem = off[1:][doc] - np.arange(n_all)
     total = np.bincount(doc, weights=lengths, minlength=k).astype(np.int64)
     cum = np.zeros(n_all + 1, dtype=np.int64)
