@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 EOS = "</s>"
 _MAGIC, _VERSION = 793712314, 12
 _SEP_CHARS = " \n\r\t\x0b\x0c\x00"  # fastText `Dictionary::readWord` separators (ASCII only)
-_SEP_RE2 = r"[ \n\r\t\x0b\x0c\x00]+"  # the same set, for Arrow's RE2
+_SEP_RE2 = "[" + "".join(f"\\x{ord(c):02x}" for c in _SEP_CHARS) + "]+"  # the same set, for Arrow's RE2
 _NGRAM_MUL = 116049371
 _CP_TABLE = 0x40000  # planes 0-3: every assigned Han character; rarer code points are hashed on the fly
 _MAX_ROWS = 1 << 18  # features gathered at once (a few arrays of this length per chunk)
@@ -210,15 +210,19 @@ class BatchScorer:
         for c in _SEP_CHARS:
             keep &= cps != ord(c)
         cps, doc = cps[keep], doc[keep]
-        counts = np.bincount(doc, minlength=len(texts))
-        at = np.cumsum(counts)  # insert `</s>` after each document's last token
         hashes = self.cp_hash[np.minimum(cps, _CP_TABLE - 1)]
         big = cps >= _CP_TABLE
         if big.any():
             hashes[big] = codepoint_hashes(cps[big])
-        h = np.insert(hashes, at, self.eos[0])
-        w = np.insert(self.cp_word[cps], at, self.eos[1])
-        return h, w, np.repeat(np.arange(len(texts)), counts + 1)
+        return self._end_lines(hashes, self.cp_word[cps], doc, len(texts))
+
+    def _end_lines(self, h: np.ndarray, w: np.ndarray, doc: np.ndarray, n_docs: int):
+        """(hashes, word ids, documents) of the tokens with `</s>` after each document's last token: the
+        newline the Python binding appends to every line."""
+        counts = np.bincount(doc, minlength=n_docs)
+        at = np.cumsum(counts)
+        return (np.insert(h, at, self.eos[0]), np.insert(w.astype(np.int64), at, self.eos[1]),
+                np.repeat(np.arange(n_docs), counts + 1))
 
     def _word_tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Tokens split on fastText's separators (Arrow's regex split, in C++); the (hash, word id) of each
@@ -244,11 +248,8 @@ class BatchScorer:
             uniq_h.append(hit[0])
             uniq_w.append(hit[1])
         codes = enc.indices.to_numpy(zero_copy_only=False)
-        counts = np.bincount(doc, minlength=len(texts))
-        at = np.cumsum(counts)  # insert `</s>` after each document's last token
-        h = np.insert(np.array(uniq_h, dtype=np.uint32)[codes], at, self.eos[0])
-        w = np.insert(np.array(uniq_w, dtype=np.int64)[codes], at, self.eos[1])
-        return h, w, np.repeat(np.arange(len(texts)), counts + 1)
+        return self._end_lines(np.array(uniq_h, dtype=np.uint32)[codes], np.array(uniq_w, dtype=np.int64)[codes],
+                               doc, len(texts))
 
     # -- prediction --------------------------------------------------------------------------------------
     def _features(self, h: np.ndarray, w: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -302,8 +303,9 @@ class BatchScorer:
         Args:
             texts: one line each (fastText's input view).
             label: e.g. `__label__hq`.
-            char_tokens: per text, True where the text is known to be space-joined single characters (its
-                characters are then tokenized in numpy, not by a regex split). None: all regex-split.
+            char_tokens: per text, True where every character of the text is a token (the text as it is,
+                not space-joined: `fasttext_input`'s mostly-Han case), tokenized in numpy; False: the text
+                is split on fastText's separators. None: all split.
         """
         col = self.labels.index(label)
         out = np.zeros(len(texts), dtype=np.float64)

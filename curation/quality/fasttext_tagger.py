@@ -38,8 +38,18 @@ _SPACES = re.compile(r"\s+")
 def fasttext_input(norm: str, max_chars: int = 1000) -> str:
     """The classifier's view of an already normalized text: Han characters split into tokens, one line."""
     sample = norm[:max_chars]
-    if 2 * count_han_fast(sample) >= len(sample):
+    if _every_char_a_token(sample, count_han_fast(sample)):
         return " ".join(sample)  # every character a token; fastText splits on any run of spaces
+    return _word_view(sample)
+
+
+def _every_char_a_token(sample: str, n_han: int) -> bool:
+    """Mostly-Han samples (at least half Han characters) are split into single characters."""
+    return 2 * n_han >= len(sample)
+
+
+def _word_view(sample: str) -> str:
+    """The other samples: every Han character its own token, other text split on whitespace."""
     return _SPACES.sub(" ", _HAN_TOKEN.sub(lambda m: f" {m.group()} ", sample)).strip()
 
 
@@ -100,12 +110,12 @@ class FastTextQualityTagger:
         out = [0.0] * len(norms)
         texts, char_tokens, todo = [], [], []
         samples = [norm[: self.max_chars] for norm in norms]
-        for i, (sample, han) in enumerate(zip(samples, han_counts(samples).tolist())):
-            if sample and 2 * han >= len(sample):  # fasttext_input's test, counted for the whole batch
+        for i, (sample, n_han) in enumerate(zip(samples, han_counts(samples).tolist())):
+            if sample and _every_char_a_token(sample, n_han):  # fasttext_input's cases, Han counted per batch
                 texts.append(sample)
                 char_tokens.append(True)
             else:
-                view = fasttext_input(sample, self.max_chars)
+                view = _word_view(sample)
                 if not view:
                     continue
                 texts.append(view)

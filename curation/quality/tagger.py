@@ -230,8 +230,8 @@ class QualityTagger:
         def part(rows: np.ndarray, table_part: pa.Table) -> pa.Table:
             # The attribute map (most of a batch's bytes) is built for each part from its dense rows, not
             # built once and then copied by a filter.
-            names, values, present, null = dense
-            attrs = map_from_dense(names, values[rows], present[rows], None if null is None else null[rows])
+            keys, values, present, null = dense
+            attrs = map_from_dense(keys, values[rows], present[rows], None if null is None else null[rows])
             return table_part.add_column(at_attrs, "attributes", attrs).cast(ARROW_SCHEMA)
 
         kept = part(keep, out.filter(mask))
