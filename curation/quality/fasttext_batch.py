@@ -19,9 +19,9 @@ rounding, at most ~1e-6 on real text; tests compare both).
 
 The input rows and the `pruneidx` table (bucket -> kept row), which the Python binding does not expose,
 are read from the model file (`read_model_file`; product-quantized rows decoded with numpy, ~20x faster
-than `get_input_vector` row by row); the decoded rows are checked against `get_input_vector` on load, and
-fastText's API supplies them where the file cannot be decoded. Models this does not cover (subword n-grams, hierarchical softmax, quantized output, another file
-version) make `BatchScorer.load` return None, and the caller uses `model.predict`.
+than `get_input_vector` row by row) and checked against `get_input_vector` on load. Models this does not
+cover (subword n-grams, hierarchical softmax, quantized output, another file version) and files that do
+not read as fastText reads them make `BatchScorer.load` return None, and the caller uses `model.predict`.
 """
 
 from __future__ import annotations
@@ -118,7 +118,8 @@ def _read_matrix(data: bytes, off: int) -> tuple[np.ndarray | None, int]:
 
 def read_model_file(path: str) -> tuple[dict, np.ndarray, np.ndarray | None] | None:
     """(header numbers, the (bucket id, row) pruning pairs, the input matrix rows) of a fastText model file
-    (format version 12); None if it is not one. The rows are None where they cannot be decoded."""
+    (format version 12); None if it is not one or does not read as one (the caller then uses fastText's
+    own `predict`). The rows are None where the matrix kind is not decodable here."""
     with open(path, "rb") as fh:
         data = fh.read()
     if len(data) < 96:
@@ -132,14 +133,17 @@ def read_model_file(path: str) -> tuple[dict, np.ndarray, np.ndarray | None] | N
     off += 12
     _ntokens, prune_size = struct.unpack_from("<2q", data, off)
     off += 16
-    for _ in range(size):  # entries: word bytes, NUL, int64 count, int8 type
-        off = data.index(b"\0", off) + 1 + 8 + 1
-    pairs = np.frombuffer(data, "<i4", count=2 * max(prune_size, 0), offset=off).reshape(-1, 2)
-    off += 8 * max(prune_size, 0)
     try:
+        for _ in range(size):  # entries: word bytes, NUL, int64 count, int8 type
+            off = data.index(b"\0", off) + 1 + 8 + 1
+        pairs = np.frombuffer(data, "<i4", count=2 * max(prune_size, 0), offset=off).reshape(-1, 2)
+        off += 8 * max(prune_size, 0)
         rows, _ = _read_matrix(data, off)
     except (struct.error, ValueError, IndexError):
-        rows = None
+        return None
+    if len(pairs) and not ((0 <= pairs[:, 0]).all() and (pairs[:, 0] < bucket).all()
+                           and np.array_equal(np.sort(pairs[:, 1]), np.arange(len(pairs)))):
+        return None
     head = dict(dim=dim, word_ngrams=word_ngrams, loss=loss, model=model, bucket=bucket, minn=minn, maxn=maxn,
                 nwords=nwords, nlabels=nlabels, prune_size=prune_size)
     return head, pairs, rows
@@ -183,8 +187,7 @@ class BatchScorer:
         probe = sorted({0, n_rows // 2, n_rows - 1})
         if rows is None or rows.shape != (n_rows, head["dim"]) or not all(
                 np.array_equal(rows[i], model.get_input_vector(i)) for i in probe):
-            # not decodable here: the rows one by one through fastText's API (~5 us each)
-            rows = np.stack([model.get_input_vector(i) for i in range(n_rows)]).astype(np.float32)
+            return None  # the file did not read as fastText reads it: let fastText predict
         if head["prune_size"] >= 0:
             ngram_row = np.full(head["bucket"], -1, dtype=np.int64)
             ngram_row[pairs[:, 0]] = pairs[:, 1]

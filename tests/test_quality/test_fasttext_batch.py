@@ -178,3 +178,17 @@ def test_lone_surrogates_get_a_score(shipped):
     assert all(0.0 < s <= 1.0 for s in scores)
     # the word path reads a lone surrogate as U+FFFD
     assert scores[1] == tagger.score_norms(["ab\ufffd cd ef"])[0]
+
+
+def test_a_file_that_does_not_read_as_fasttext_reads_it_falls_back(shipped, tmp_path):
+    """No numpy scorer (the caller then uses fastText's `predict`) when the file cannot be parsed, or when
+    its rows are not the rows fastText holds for the loaded model."""
+    model, _ = shipped
+    raw = open(resolve_model_path(DEFAULT_MODEL), "rb").read()
+    short = tmp_path / "short.ftz"
+    short.write_bytes(raw[:200])  # cut inside the dictionary
+    assert read_model_file(str(short)) is None
+    assert BatchScorer.load(model, str(short)) is None
+    other = _train(tmp_path, "other.bin", maxn=0, quantize=False)  # a valid file of another model
+    assert read_model_file(other) is not None
+    assert BatchScorer.load(model, other) is None
