@@ -134,9 +134,11 @@ def _fit(train_kwargs: dict, quantize_kwargs: dict, output: str, attempts: int =
                               env=env)
         if proc.returncode == 0 and os.path.exists(output):
             return
+        last = (proc.stderr.strip().splitlines() or [""])[-1]
         LOG.warning("fastText training failed in a worker process (attempt %d/%d, exit code %s): %s",
-                    attempt, attempts, proc.returncode, (proc.stderr.strip().splitlines() or [""])[-1])
-    raise ConfigError("fastText training failed repeatedly (NaN); try a lower --lr or more data")
+                    attempt, attempts, proc.returncode, last)
+    raise ConfigError(f"fastText training failed in {attempts} fresh processes (last: {last or 'no output'}); "
+                      "on a small input fastText's NaN can depend on the process: run again, lower --lr, or give it more data")
 
 
 def train_quality(positives: list[str], negatives: list[str], output: str, params: TrainParams = TrainParams(),

@@ -96,3 +96,21 @@ def test_train_langid_cli(tmp_path):
 def test_train_cli_bad_arguments(argv, capsys):
     assert main(argv) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_training_retries_in_fresh_processes_with_other_layouts(tmp_path, monkeypatch):
+    """A failing training child is retried in a new process with another environment size each time; after
+    the last attempt the error names the count and the child's last line."""
+    from curation.errors import ConfigError
+    from curation.quality import train as train_mod
+
+    log = tmp_path / "attempts.txt"
+    monkeypatch.setattr(train_mod, "_FIT_SCRIPT", (
+        "import os, sys\n"
+        f"open({str(log)!r}, 'a').write(str(len(os.environ['QINGLIU_FIT_LAYOUT'])) + '\\n')\n"
+        "sys.stdin.read()\n"
+        "raise RuntimeError('Encountered NaN.')\n"))
+    with pytest.raises(ConfigError, match=r"failed in 6 fresh processes \(last: RuntimeError: Encountered NaN\.\)"):
+        train_mod._fit({"input": "x"}, {}, str(tmp_path / "m.ftz"))
+    sizes = [int(x) for x in log.read_text().split()]
+    assert len(sizes) == 6 and len(set(sizes)) == 6
