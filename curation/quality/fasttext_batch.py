@@ -289,7 +289,8 @@ class BatchScorer:
             if margins is None:
                 margins = self._margins[col] = self.row_logits[:, col] - self.row_logits[:, 1 - col]
             z = np.bincount(feat_doc, weights=margins[feats], minlength=n_docs) / safe
-            p = 1.0 / (1.0 + np.exp(-z))
+            e = np.exp(-np.abs(z))  # the sigmoid without overflow for a large margin of either sign
+            p = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
         else:
             logits = np.empty((n_docs, self.row_logits.shape[1]))
             for k in range(logits.shape[1]):

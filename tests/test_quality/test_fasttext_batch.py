@@ -192,3 +192,17 @@ def test_a_file_that_does_not_read_as_fasttext_reads_it_falls_back(shipped, tmp_
     other = _train(tmp_path, "other.bin", maxn=0, quantize=False)  # a valid file of another model
     assert read_model_file(other) is not None
     assert BatchScorer.load(model, other) is None
+
+
+def test_extreme_margins_give_0_and_1_without_overflow(shipped):
+    _, scorer = shipped
+    margins = scorer._margins.setdefault(0, scorer.row_logits[:, 0] - scorer.row_logits[:, 1])
+    feats = np.array([int(np.argmax(margins)), int(np.argmin(margins))])
+    saved = scorer._margins[0]
+    scorer._margins[0] = margins * 1e4  # margins of +-1e4 and more: exp(-z) would overflow
+    try:
+        with np.errstate(over="raise"):
+            p = scorer._predict(feats, np.array([0, 1]), 2, 0)
+    finally:
+        scorer._margins[0] = saved
+    assert p[0] == 1.0 and p[1] == 0.0
