@@ -1,5 +1,10 @@
-"""Shim for Beam's --setup_file (Dataflow workers install the package from it); metadata is in setup.cfg."""
+"""Shim for Beam's --setup_file (Dataflow workers install the package from it); metadata is in setup.cfg.
 
-from setuptools import setup
+The one thing setup.cfg cannot say: the optional C kernels (`curation/_native.c`, see curation/native.py).
+`optional=True`: where no compiler is found the install goes on, and the numpy paths run instead.
+"""
 
-setup()
+from setuptools import Extension, setup
+
+setup(ext_modules=[Extension("curation._native", ["curation/_native.c"], optional=True,
+                             extra_compile_args=["-O2", "-std=c99"])])

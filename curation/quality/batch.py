@@ -20,8 +20,9 @@ of real Chinese corpora (~330 bytes each) is that almost nothing runs once per d
 - lines and paragraphs are ranges of that array (first and last non-space character); duplicates are found
   by one sort of (document, length, hash) keys, and every hash-equal pair is compared as text before it
   counts (so a hash collision cannot change a value);
-- character n-grams are named by exact integer ids built by prefix doubling and grouped with radix sorts
-  (`char_ngram_features`); word n-grams of other languages use the reference's own hashes, one sort per n
+- character n-grams are named by exact integer ids built by prefix doubling, grouped by hash tables in
+  a C kernel (`curation/_native.c`) or, where it is not built, by radix sorts (`char_ngram_features`);
+  word n-grams of other languages use the reference's own hashes, one sort per n
   for the batch (`word_ngram_features`);
 - regex and multi-pattern rules (lexicon, mojibake, HTML, code lines, English stop words) scan the joined
   batch once, with separators that no match can cross; positions go back to documents with
@@ -43,6 +44,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from curation.native import module as native_module
 from curation.quality import rules_garbled, rules_lexicon, rules_repetition, rules_text
 from curation.quality.registry import _NAME, get_tagger
 from curation.quality.view import MAX_CHARS
@@ -488,8 +490,50 @@ def _sequences(codes: np.ndarray, off: np.ndarray) -> tuple[int, int, np.ndarray
     return len(lens), len(codes), lens, np.repeat(np.arange(len(lens), dtype=np.int64), lens)
 
 
-def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), dup_ns=(5, 10, 13)
-                        ) -> dict[str, np.ndarray]:
+def _ngram_rounds(top_ns, dup_ns) -> list[tuple[int, int, int]]:
+    """The rounds of the prefix doubling shared by both paths: (n, head, tail) for n in 2..5 and every
+    wanted n, ascending. An n-gram at p is named by (the id of the `head`-gram at p, the `tail` at p + n -
+    tail): code points (tail 1) up to n = 5, then the 5-gram id (tail 5) behind a 5- or 10-gram head."""
+    wanted = set(top_ns) | set(dup_ns)
+    rounds, done = [], set()
+    for n in sorted(set(range(2, 6)) | wanted):
+        if n <= 5:
+            rounds.append((n, n - 1, 1))
+        else:
+            head = 10 if n > 10 and 10 in done else 5
+            if head + 5 < n:
+                raise ValueError(f"dup_ns: {n}-grams need the 10-grams (n <= 15) or n <= 10")
+            rounds.append((n, head, 5))
+        done.add(n)
+    return rounds
+
+
+def char_ngram_features(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), dup_ns=(5, 10, 13),
+                        native: bool | None = None) -> dict[str, np.ndarray]:
+    """`char_ngram_stats_batch` (rules_repetition.py) of the sequences codes[off[i]:off[i + 1]], as arrays:
+    the C kernel (`curation/_native.c` `char_ngram_counts`: the same exact ids from hash tables, ~4x
+    faster) when it is built, else `_char_ngram_numpy`. `native=False` forces numpy (tests)."""
+    rounds = _ngram_rounds(top_ns, dup_ns)
+    mod = native_module() if native is not False else None
+    if mod is None:
+        return _char_ngram_numpy(codes, off, top_ns, dup_ns)
+    k, m = len(off) - 1, len(rounds)
+    rn, rhead, rtail = (np.array(col, dtype=np.int64) for col in zip(*rounds))
+    best, cover = np.zeros((k, m), dtype=np.int64), np.zeros((k, m), dtype=np.int64)
+    mod.char_ngram_counts(np.ascontiguousarray(codes, dtype=np.int64), np.ascontiguousarray(off, dtype=np.int64),
+                          rn, rhead, rtail, best, cover)
+    lens = off[1:] - off[:-1]
+    out = {f"top_ngram_{n}": np.zeros(k) for n in top_ns} | {f"dup_ngram_{n}": np.zeros(k) for n in dup_ns}
+    for r, (n, _, _) in enumerate(rounds):
+        if n in top_ns:
+            out[f"top_ngram_{n}"] = np.where(best[:, r] > 1, _div(best[:, r] * n, lens), 0.0)
+        if n in dup_ns:
+            out[f"dup_ngram_{n}"] = _div(cover[:, r], lens)
+    return out
+
+
+def _char_ngram_numpy(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), dup_ns=(5, 10, 13)
+                      ) -> dict[str, np.ndarray]:
     """`char_ngram_stats_batch` (rules_repetition.py) of the sequences codes[off[i]:off[i + 1]], as arrays.
 
     The reference groups n-grams by a rolling hash mod 2**64 (base P = 1,000,003) and sorts (document, hash)

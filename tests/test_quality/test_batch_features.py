@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 
+from curation import native
 from curation.quality import registry
 from curation.quality.batch import round5, tag_batch
 from curation.quality.registry import run_taggers
@@ -151,9 +152,15 @@ def test_tagger_without_batch_form_runs_per_document(monkeypatch):
     _assert_equal(texts, ["zh"] * 3, taggers=("batch_probe_v1", "length_v1"))
 
 
+NO_NATIVE = "the C kernels are not built (no compiler at install) or QINGLIU_NATIVE=0"
+NATIVE = [False, pytest.param(None, marks=pytest.mark.skipif(native.module() is None, reason=NO_NATIVE))]
+
+
+@pytest.mark.parametrize("use_native", NATIVE, ids=["numpy", "C"])
 @pytest.mark.parametrize("seed", range(6))
-def test_char_ngrams_equal_the_reference(seed):
-    """Small alphabets make many repeats (long runs, overlapping n-grams, ties) in every sequence."""
+def test_char_ngrams_equal_the_reference(seed, use_native):
+    """Small alphabets make many repeats (long runs, overlapping n-grams, ties) in every sequence; both
+    the numpy path and the C kernel must give the reference's numbers."""
     from curation.quality.batch import char_ngram_features
     from curation.quality.rules_repetition import MIN_UNITS, char_ngram_stats_batch
 
@@ -167,7 +174,7 @@ def test_char_ngrams_equal_the_reference(seed):
             seq = (seq[:rng.randint(5, 40)] * 50)[:len(seq)]
         seqs.append(np.array(seq, dtype=np.uint64))
     off = np.concatenate(([0], np.cumsum([len(q) for q in seqs])))
-    got = char_ngram_features(np.concatenate(seqs).astype(np.int64), off)
+    got = char_ngram_features(np.concatenate(seqs).astype(np.int64), off, native=use_native)
     for i, want in enumerate(char_ngram_stats_batch(seqs)):
         assert {key: float(v[i]) for key, v in got.items()} == want
 
@@ -228,3 +235,51 @@ def test_line_hash_collisions_are_caught(monkeypatch):
     monkeypatch.setattr(batch, "_range_hash", lambda cp, start, length: np.zeros(len(start), dtype=np.uint64))
     texts = [t for t, _ in CASES] + list(EDGE.values()) + ["ab\ncd\nab\nef\n\nab\n\ncd", "x\ny\nz", "同一行\n同一行\n另一行"]
     _assert_equal(texts, ["zh"] * len(texts), taggers=("repetition_v1",))
+
+
+@pytest.mark.skipif(native.module() is None, reason=NO_NATIVE)
+@pytest.mark.parametrize("seed", range(3))
+def test_char_ngram_kernel_equals_numpy_on_long_sequences(seed):
+    """Long sequences (up to 60k characters, periodic ones with 500 repeats, astral characters) and other
+    n sets, including ones that need the 10-gram ids: the C kernel and numpy give identical arrays."""
+    from curation.quality.batch import char_ngram_features
+
+    rng = random.Random(seed)
+    seqs = []
+    for _ in range(4):
+        alphabet = rng.choice(["ab", "的是了在人", "".join(chr(0x4E00 + i) for i in range(3000)), "𠀀𠀁a的😀"])
+        seq = [ord(rng.choice(alphabet)) for _ in range(rng.randint(50, 60000))]
+        if rng.random() < 0.5:
+            seq = (seq[:rng.randint(5, 400)] * 500)[:len(seq)]
+        seqs.append(seq)
+    codes = np.array([c for q in seqs for c in q], dtype=np.int64)
+    off = np.concatenate(([0], np.cumsum([len(q) for q in seqs]))).astype(np.int64)
+    for top_ns, dup_ns in (((2, 3, 4), (5, 10, 13)), ((2,), (5, 6, 7, 8, 9, 10)), ((3, 7), (10, 12, 15))):
+        want = char_ngram_features(codes, off, top_ns, dup_ns, native=False)
+        got = char_ngram_features(codes, off, top_ns, dup_ns)
+        assert want.keys() == got.keys()
+        for key in want:
+            assert np.array_equal(want[key], got[key]), key
+        assert any(v.any() for v in got.values())
+
+
+def test_native_switch_and_kernel_input_checks(monkeypatch):
+    """`QINGLIU_NATIVE=0` turns the kernels off (the numpy path runs); the kernel refuses arrays of the
+    wrong type or with offsets past the codes instead of reading out of bounds."""
+    monkeypatch.setenv(native.ENV, "0")
+    assert native.module() is None
+    monkeypatch.delenv(native.ENV)
+    mod = native.module()
+    if mod is None:
+        pytest.skip(NO_NATIVE)
+    out = np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=np.int64)
+    one = np.array([2]), np.array([1]), np.array([1])
+    with pytest.raises(TypeError, match="codes: an int64 array"):
+        mod.char_ngram_counts(np.zeros(3, dtype=np.int32), np.array([0, 3]), *one, *out)
+    with pytest.raises(ValueError, match="offsets out of range"):
+        mod.char_ngram_counts(np.zeros(3, dtype=np.int64), np.array([0, 5]), *one, *out)
+    with pytest.raises(ValueError, match="sizes do not agree"):
+        mod.char_ngram_counts(np.zeros(3, dtype=np.int64), np.array([0, 3]), *one, np.zeros(2, np.int64), out[1])
+    with pytest.raises(ValueError, match="bad rounds"):
+        mod.char_ngram_counts(np.zeros(3, dtype=np.int64), np.array([0, 3]), np.array([3]), np.array([5]),
+                              np.array([1]), *out)
