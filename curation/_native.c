@@ -20,13 +20,18 @@
  * come in ascending n; the rounds a head or tail refers to come earlier. Keys are compared whole, so the
  * hash only decides where a key is stored: the ids are exact. */
 
-static int get_i64(PyObject *obj, Py_buffer *buf, int writable, const char *name) {
+/* A C-contiguous buffer of `itemsize`-byte items whose struct format is one of `formats` (space-separated,
+ * with or without a leading '<' or '='). */
+static int get_buf(PyObject *obj, Py_buffer *buf, int writable, const char *name, Py_ssize_t itemsize,
+                   const char *formats, const char *what) {
     if (PyObject_GetBuffer(obj, buf, (writable ? PyBUF_WRITABLE : 0) | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
         return -1;
-    if (buf->itemsize != 8 || buf->format == NULL || (strcmp(buf->format, "l") && strcmp(buf->format, "q")
-                                                       && strcmp(buf->format, "<q") && strcmp(buf->format, "<l"))) {
-        PyErr_Format(PyExc_TypeError, "%s: an int64 array is needed (format %s)", name,
-                     buf->format ? buf->format : "?");
+    const char *f = buf->format ? buf->format : "B";
+    if (*f == '<' || *f == '=')
+        f++;
+    int ok = buf->itemsize == itemsize && strlen(f) == 1 && strchr(formats, *f) != NULL;
+    if (!ok) {
+        PyErr_Format(PyExc_TypeError, "%s: %s is needed (format %s)", name, what, buf->format ? buf->format : "?");
         PyBuffer_Release(buf);
         return -1;
     }
@@ -44,7 +49,7 @@ static PyObject *char_ngram_counts(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6]))
         return NULL;
     for (; got < 7; got++)
-        if (get_i64(o[got], &b[got], got >= 5, names[got]) < 0)
+        if (get_buf(o[got], &b[got], got >= 5, names[got], 8, "lq", "an int64 array") < 0)
             goto done;
     const int64_t *codes = b[0].buf, *off = b[1].buf, *rn = b[2].buf, *rhead = b[3].buf, *rtail = b[4].buf;
     int64_t *best = b[5].buf, *cover = b[6].buf;
@@ -202,10 +207,162 @@ done:
     return result;
 }
 
+
+/* normalize_codes(cp, start, lens, mapped_t, packed_t, img, pool, mapped, mstart, mlen, out, ostart, olen, ok)
+ *   -> characters used in `mapped` and `out`, or minus the room both need when they are too small
+ *
+ * The per-character part of `normalize_many` (curation/text/batch_normalize.py) for texts joined by NULs
+ * (text i is cp[start[i]:start[i] + lens[i]], uint32 code points). packed_t holds each code point's folded
+ * image (bits 0-20), 'the tables cannot map it alone' (bit 30) and 'its folded image is whitespace' (bit
+ * 31). A BMP code point whose image is not one character (… -> ..., ㎡ -> m2) has img[4 cp .. 4 cp + 3] =
+ * (start, length) of its mapped image and of its folded image in `pool` (each folded character with bit
+ * 31 set where it is whitespace); img holds -1 for the others.
+ *   ok[i]   = 0 when text i has a character that neither table maps (beyond the BMP, NUL), else 1;
+ *   mapped  = every text's mapped characters (all 'a' for a text that is not ok, so that the caller's NFKC
+ *             check of a run of texts cannot fail because of it), NUL after each; text i is
+ *             mapped[mstart[i]:mstart[i] + mlen[i]];
+ *   out     = every text's folded characters with whitespace runs collapsed to one space and stripped at
+ *             both ends; text i is out[ostart[i]:ostart[i] + olen[i]].
+ */
+static PyObject *normalize_codes(PyObject *self, PyObject *args) {
+    enum { NB = 14 };
+    PyObject *o[NB];
+    Py_buffer b[NB];
+    const char *names[NB] = {"cp", "start", "lens", "mapped_t", "packed_t", "img", "pool", "mapped", "mstart",
+                             "mlen", "out", "ostart", "olen", "ok"};
+    const Py_ssize_t sizes[NB] = {4, 8, 8, 4, 4, 8, 4, 4, 8, 8, 4, 8, 8, 1};
+    const char *formats[NB] = {"IL", "lq", "lq", "IL", "IL", "lq", "IL", "IL", "lq", "lq", "IL", "lq", "lq", "?Bb"};
+    int got = 0;
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8],
+                          &o[9], &o[10], &o[11], &o[12], &o[13]))
+        return NULL;
+    for (; got < NB; got++) {
+        const char *what = sizes[got] == 1 ? "a bool array" : sizes[got] == 4 ? "a uint32 array" : "an int64 array";
+        if (get_buf(o[got], &b[got], got >= 7, names[got], sizes[got], formats[got], what) < 0)
+            goto done;
+    }
+    const uint32_t *cp = b[0].buf, *mapped_t = b[3].buf, *packed_t = b[4].buf, *pool = b[6].buf;
+    const int64_t *start = b[1].buf, *lens = b[2].buf, *img = b[5].buf;
+    uint32_t *mapped = b[7].buf, *out = b[10].buf;
+    int64_t *mstart = b[8].buf, *mlen = b[9].buf, *ostart = b[11].buf, *olen = b[12].buf;
+    unsigned char *ok = b[13].buf;
+    Py_ssize_t n = b[0].len / 4, k = b[1].len / 8, npool = b[6].len / 4;
+    Py_ssize_t room = b[7].len / 4 < b[10].len / 4 ? b[7].len / 4 : b[10].len / 4;
+    int sizes_ok = b[2].len / 8 == k && b[3].len / 4 == 0x110000 && b[4].len / 4 == 0x110000
+                   && b[5].len / 8 == 4 * 0x10000 && b[13].len == k;
+    for (int i = 8; i <= 12; i++)
+        if (i != 10 && b[i].len / 8 != k)
+            sizes_ok = 0;
+    if (!sizes_ok) {
+        PyErr_SetString(PyExc_ValueError, "normalize_codes: array sizes do not agree");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < k; i++)
+        if (start[i] < 0 || lens[i] < 0 || start[i] + lens[i] > n) {
+            PyErr_SetString(PyExc_ValueError, "normalize_codes: a text runs past the code points");
+            goto done;
+        }
+    for (Py_ssize_t c = 0; c < 0x10000; c++) {
+        const int64_t *e = img + 4 * c;
+        if (e[0] != -1 && (e[0] < 0 || e[1] < 0 || e[2] < 0 || e[3] < 0 || e[0] + e[1] > npool || e[2] + e[3] > npool)) {
+            PyErr_SetString(PyExc_ValueError, "normalize_codes: an image runs past the pool");
+            goto done;
+        }
+    }
+    /* the room both outputs need: each character's longer image, a NUL after every text */
+    int64_t need = k;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        const uint32_t *t = cp + start[i];
+        for (int64_t j = 0; j < lens[i]; j++) {
+            uint32_t c = t[j];
+            if (c >= 0x110000) {
+                PyErr_SetString(PyExc_ValueError, "normalize_codes: a code point above U+10FFFF");
+                goto done;
+            }
+            if (c < 0x10000 && img[4 * c] >= 0)
+                need += img[4 * c + 1] > img[4 * c + 3] ? img[4 * c + 1] : img[4 * c + 3];
+            else
+                need += 1;
+        }
+    }
+    if (need > room) {
+        result = PyLong_FromLongLong(-need);
+        goto done;
+    }
+    int64_t wm = 0, wo = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < k; i++) {
+        const uint32_t *t = cp + start[i];
+        int64_t len = lens[i];
+        unsigned char good = 1;
+        for (int64_t j = 0; j < len; j++)
+            if ((packed_t[t[j]] & (1u << 30)) && !(t[j] < 0x10000 && img[4 * t[j]] >= 0)) {
+                good = 0;
+                break;
+            }
+        ok[i] = good;
+        mstart[i] = wm;
+        ostart[i] = wo;
+        if (!good) {
+            for (int64_t j = 0; j < len; j++)
+                mapped[wm++] = 0x61;
+            mlen[i] = len;
+            mapped[wm++] = 0;
+            olen[i] = 0;
+            continue;
+        }
+        int pending = 0; /* a whitespace run after a written character, not written yet */
+        int any = 0;     /* a character other than whitespace was written */
+        for (int64_t j = 0; j < len; j++) {
+            uint32_t c = t[j], p = packed_t[c];
+            const uint32_t *f;
+            int64_t nf;
+            uint32_t single;
+            if (p & (1u << 30)) { /* an image of several characters (or none) */
+                const int64_t *e = img + 4 * c;
+                for (int64_t q = 0; q < e[1]; q++)
+                    mapped[wm++] = pool[e[0] + q];
+                f = pool + e[2];
+                nf = e[3];
+            } else {
+                mapped[wm++] = mapped_t[c];
+                single = (p & 0x1FFFFF) | (p & (1u << 31));
+                f = &single;
+                nf = 1;
+            }
+            for (int64_t q = 0; q < nf; q++) {
+                if (f[q] & (1u << 31)) {
+                    pending = any;
+                    continue;
+                }
+                if (pending) {
+                    out[wo++] = 32;
+                    pending = 0;
+                }
+                out[wo++] = f[q] & 0x1FFFFF;
+                any = 1;
+            }
+        }
+        mlen[i] = wm - mstart[i];
+        mapped[wm++] = 0;
+        olen[i] = wo - ostart[i];
+    }
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromLongLong(wm > wo ? wm : wo);
+done:
+    for (int i = 0; i < got; i++)
+        PyBuffer_Release(&b[i]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"char_ngram_counts", char_ngram_counts, METH_VARARGS,
      "char_ngram_counts(codes, off, rn, rhead, rtail, best, cover): per sequence and round, the largest "
      "n-gram count and the characters covered by repeats (see curation/quality/batch.py)."},
+    {"normalize_codes", normalize_codes, METH_VARARGS,
+     "normalize_codes(cp, start, lens, mapped_t, packed_t, img, pool, mapped, mstart, mlen, out, ostart, olen, "
+     "ok): the per-character part of normalize_many (see curation/_native.c and batch_normalize.py)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -20,6 +20,7 @@ import unicodedata
 
 import numpy as np
 
+from curation.native import module as native_module
 from curation.text.normalize import _fast_tables, normalize_text
 
 _SEP = 0  # NUL joins the texts: not whitespace, unchanged by the tables, and never composes in NFKC
@@ -29,7 +30,8 @@ _SEP = 0  # NUL joins the texts: not whitespace, unchanged by the tables, and ne
 def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Over all code points: (mapped code point, packed (case fold of it | slow << 30 | folded-is-space << 31),
     'needs normalize_text' flag, is-whitespace flag). 'slow' is set beyond the BMP (the definition's slow
-    path), at NUL (the separator here) and where either image is not one character."""
+    path), at NUL (the separator here), where either image is not one character, and where the image is a
+    character NFKC's quick check cannot decide alone (`_maybe_nfkc`)."""
     mapping, _ = _fast_tables()
     mapped = np.arange(0x110000, dtype=np.uint32)
     folded = np.arange(0x110000, dtype=np.uint32)
@@ -40,7 +42,10 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         ch = chr(cp)
         m = mapping.get(ch, ch)
         f = m.casefold()
-        if len(m) != 1 or len(f) != 1:
+        # A character NFKC's quick check answers 'maybe' for (combining marks, conjoining jamo vowels and
+        # finals) makes `is_normalized` normalize the whole joined batch (~30 ms a batch: ~0.9 CPU-s on the
+        # zh corpus, where pinyin brings U+0301); texts with one go to `normalize_text` alone instead.
+        if len(m) != 1 or len(f) != 1 or _maybe_nfkc(m):
             slow[cp] = True
             continue
         mapped[cp], folded[cp] = ord(m), ord(f)
@@ -51,6 +56,11 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     # 'the folded character is whitespace' (bit 31)
     packed = folded | (slow.astype(np.uint32) << 30) | (space[folded].astype(np.uint32) << 31)
     return mapped, packed, slow, space
+
+
+def _maybe_nfkc(ch: str) -> bool:
+    """Most characters whose NFKC quick check is 'maybe' (an approximation: one it misses only costs time)."""
+    return bool(unicodedata.combining(ch)) or 0x1161 <= ord(ch) <= 0x1175 or 0x11A8 <= ord(ch) <= 0x11C2
 
 
 def sep_at(start: np.ndarray, n: int) -> np.ndarray:
@@ -72,11 +82,12 @@ def _check_nfkc(mapped: str, start: np.ndarray, lens: np.ndarray, lo: int, hi: i
             _check_nfkc(mapped, start, lens, mid, hi, ok)
 
 
-def normalize_many(texts: list[str]) -> list[str]:
+def normalize_many(texts: list[str], native: bool | None = None) -> list[str]:
     """`[normalize_text(t) for t in texts]`, computed over the whole list at once.
 
     Args:
         texts: original texts (any content; lone surrogates allowed).
+        native: False forces the numpy path (tests); by default the C kernel runs where it is built.
 
     Returns:
         The matching view of each text, equal to `normalize_text(text)`.
@@ -84,12 +95,74 @@ def normalize_many(texts: list[str]) -> list[str]:
     k = len(texts)
     if not k:
         return []
-    mapped_t, packed_t, _, _ = _tables()
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=k)
     cp = np.frombuffer("\x00".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     off = np.zeros(k + 1, dtype=np.int64)
     np.cumsum(lens + 1, out=off[1:])
     start = off[:-1]  # text i is cp[start[i]:start[i] + lens[i]]; a NUL follows it (except the last)
+    mod = native_module() if native is not False else None
+    per_char = _per_char_numpy if mod is None else functools.partial(_per_char_native, mod)
+    mapped, mstart, mlen, joined, new_start, new_len, ok = per_char(cp, start, lens)
+    # The definition checks the mapped text (before case folding) is NFKC: one check for the whole batch,
+    # and one per text if that fails (an NFKC text cut at a NUL gives NFKC pieces: NUL is a starter that
+    # composes with nothing, so normalization never looks across it). Texts sent to normalize_text have
+    # 'a's in `mapped`, so they cannot fail the check for the others.
+    _check_nfkc(mapped, mstart, mlen, 0, k, ok)
+    out = [joined[s:s + n] for s, n in zip(new_start.tolist(), new_len.tolist())]
+    for i in np.flatnonzero(~ok).tolist():
+        out[i] = normalize_text(texts[i])
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _image_tables() -> tuple[np.ndarray, np.ndarray]:
+    """For the C kernel: the BMP characters whose mapped or folded image is not one character (… -> ...,
+    ㎡ -> m2, ß -> ss; NUL and images with combining marks excluded): img[cp] = (start, length) of the mapped image and of the folded image
+    (its case fold) in `pool`, -1 elsewhere; a folded character has bit 31 set where it is whitespace."""
+    mapping, _ = _fast_tables()
+    _, _, slow, space = _tables()
+    img = np.full((0x10000, 4), -1, dtype=np.int64)
+    pool: list[int] = []
+    for cp in np.flatnonzero(slow[:0x10000]).tolist():
+        if cp == _SEP:
+            continue
+        m = mapping.get(chr(cp), chr(cp))
+        if any(map(_maybe_nfkc, m)):  # ´ -> space + U+0301: to `normalize_text` alone (see `_tables`)
+            continue
+        f = m.casefold()
+        img[cp] = (len(pool), len(m), len(pool) + len(m), len(f))
+        pool += [ord(c) for c in m] + [ord(c) | (int(space[ord(c)]) << 31) for c in f]
+    return img, np.array(pool, dtype=np.uint32)
+
+
+def _per_char_native(mod, cp: np.ndarray, start: np.ndarray, lens: np.ndarray):
+    """`_per_char_numpy` in one pass of the C kernel (`curation/_native.c` `normalize_codes`), which also
+    maps the characters whose image is several characters (… in Chinese text: 16 % of the bytes of
+    ../shared/corpora/zh would otherwise go through `normalize_text` one text at a time)."""
+    mapped_t, packed_t, _, _ = _tables()
+    img, pool = _image_tables()
+    k = len(lens)
+    room = len(cp) + len(cp) // 8 + 64
+    mstart, mlen, ostart, olen = (np.empty(k, dtype=np.int64) for _ in range(4))
+    ok = np.empty(k, dtype=bool)
+    while True:
+        mapped_cp, out_cp = np.empty(room, dtype=np.uint32), np.empty(room, dtype=np.uint32)
+        used = mod.normalize_codes(cp, start, lens, mapped_t, packed_t, img, pool, mapped_cp, mstart, mlen, out_cp,
+                                   ostart, olen, ok)
+        if used >= 0:
+            break
+        room = -used  # the images need more room than guessed: the kernel said how much
+    wm, wo = int(mstart[-1] + mlen[-1]), int(ostart[-1] + olen[-1])  # what each output holds
+    return (mapped_cp[:wm].tobytes().decode("utf-32-le", "surrogatepass"), mstart, mlen,
+            out_cp[:wo].tobytes().decode("utf-32-le", "surrogatepass"), ostart, olen, ok)
+
+
+def _per_char_numpy(cp: np.ndarray, start: np.ndarray, lens: np.ndarray):
+    """The per-character part over the NUL-joined code points: (mapped text for the NFKC check, start and
+    length of each text in it; the folded texts with whitespace collapsed, joined, start and length of each
+    text in it; False for the texts the tables cannot do: a character whose image is not one character,
+    beyond the BMP, or NUL)."""
+    mapped_t, packed_t, _, _ = _tables()
     # Texts the tables cannot do: a character whose image is not one character, an astral one, a NUL.
     packed = packed_t[cp]
     bad = (packed & (1 << 30)) != 0
@@ -97,15 +170,10 @@ def normalize_many(texts: list[str]) -> list[str]:
     cs = np.zeros(len(cp) + 1, dtype=np.int32)  # int32 accumulation: much faster than int64 here
     np.cumsum(bad, out=cs[1:])
     ok = cs[start + lens] - cs[start] == 0
-    # The definition checks the mapped text (before case folding) is NFKC: one check for the whole batch,
-    # and one per text if that fails (an NFKC text cut at a NUL gives NFKC pieces: NUL is a starter that
-    # composes with nothing, so normalization never looks across it). Texts sent to normalize_text keep
-    # NUL-separated garbage here that is never read.
     mapped_cp = mapped_t[cp]
     if not ok.all():  # the texts going to normalize_text must not fail the check for the others
         mapped_cp[np.repeat(~ok, lens + 1)[:len(cp)] & ~sep_at(start, len(cp))] = 0x61
     mapped = mapped_cp.tobytes().decode("utf-32-le", "surrogatepass")
-    _check_nfkc(mapped, start, lens, 0, k, ok)
     folded = packed & 0x1FFFFF
     # Whitespace: every run becomes one space; runs touching either end of a text go (strip).
     ws = packed >= (1 << 31)
@@ -130,7 +198,4 @@ def normalize_many(texts: list[str]) -> list[str]:
     new_start = kcs[start]
     new_len = kcs[start + lens] - new_start
     joined = out_cp[keep].tobytes().decode("utf-32-le", "surrogatepass")
-    out = [joined[s:s + n] for s, n in zip(new_start.tolist(), new_len.tolist())]
-    for i in np.flatnonzero(~ok).tolist():
-        out[i] = normalize_text(texts[i])
-    return out
+    return mapped, start, lens, joined, new_start, new_len, ok

@@ -199,7 +199,8 @@ def test_lexicon_on_dense_word_soup(seed):
     _assert_equal(texts, [rng.choice(LANGS) for _ in texts], taggers=("lexicon_v1", "stopwords_v1"))
 
 
-def test_normalize_many_equals_normalize_text():
+@pytest.mark.parametrize("use_native", NATIVE, ids=["numpy", "C"])
+def test_normalize_many_equals_normalize_text(use_native):
     from curation.text.batch_normalize import normalize_many
     from curation.text.normalize import normalize_text
 
@@ -207,9 +208,13 @@ def test_normalize_many_equals_normalize_text():
     pool = [chr(c) for c in list(range(0, 0x3100)) + list(range(0xAC00, 0xAC40)) + list(range(0xF900, 0x10000))
             if not 0xD800 <= c < 0xE000] + list("中文繁體這個，。 \n\t\u3000") + ["\ud800", "😀", "\U00020000"]
     texts = list(EDGE.values()) + [t for t, _ in CASES] + ["\x00", "a\x00b", " a ", "ẞß Ǆ ﬁ", "\u1100\u1161", "A\u0301"]
+    texts += ["", "   ", " \u3000\t", "\n\n中\n\n", "a \u3000 b", "\x00 ", " \x00", "……" * 300, "说…… 好", "¨ ¨", "ß﷽"]
     texts += ["".join(rng.choice(pool) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
-    assert normalize_many(texts) == [normalize_text(t) for t in texts]
-    assert normalize_many([]) == []
+    assert normalize_many(texts, native=use_native) == [normalize_text(t) for t in texts]
+    assert normalize_many([], native=use_native) == []
+    assert normalize_many(["  "], native=use_native) == [""]
+    # three characters for each: more than the C kernel's first guess at the room, so it asks again
+    assert normalize_many(["……" * 300], native=use_native) == ["." * 1800]
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -264,8 +269,9 @@ def test_char_ngram_kernel_equals_numpy_on_long_sequences(seed):
 
 
 def test_native_switch_and_kernel_input_checks(monkeypatch):
-    """`QINGLIU_NATIVE=0` turns the kernels off (the numpy path runs); the kernel refuses arrays of the
-    wrong type or with offsets past the codes instead of reading out of bounds."""
+    """`QINGLIU_NATIVE=0` turns the kernels off (the numpy path runs); the kernels refuse arrays of the
+    wrong type or with offsets past the codes instead of reading out of bounds, and say how much room
+    they need when the output arrays are too small."""
     monkeypatch.setenv(native.ENV, "0")
     assert native.module() is None
     monkeypatch.delenv(native.ENV)
@@ -280,6 +286,23 @@ def test_native_switch_and_kernel_input_checks(monkeypatch):
         mod.char_ngram_counts(np.zeros(3, dtype=np.int64), np.array([0, 5]), *one, *out)
     with pytest.raises(ValueError, match="sizes do not agree"):
         mod.char_ngram_counts(np.zeros(3, dtype=np.int64), np.array([0, 3]), *one, np.zeros(2, np.int64), out[1])
+    from curation.text.batch_normalize import _image_tables, _tables
+
+    cp, start, lens = np.zeros(4, dtype=np.uint32), np.array([0, 2]), np.array([1, 2])
+    tables = _tables()[:2] + _image_tables()
+
+    def work(room=16):
+        return (np.zeros(room, np.uint32), np.zeros(2, np.int64), np.zeros(2, np.int64), np.zeros(room, np.uint32),
+                np.zeros(2, np.int64), np.zeros(2, np.int64))
+
+    with pytest.raises(ValueError, match="a text runs past"):
+        mod.normalize_codes(cp, start, np.array([1, 3]), *tables, *work(), np.zeros(2, bool))
+    with pytest.raises(ValueError, match="above U"):
+        mod.normalize_codes(np.full(4, 0x110000, np.uint32), start, lens, *tables, *work(), np.zeros(2, bool))
+    with pytest.raises(TypeError, match="ok: a bool array"):
+        mod.normalize_codes(cp, start, lens, *tables, *work(), np.zeros(2, np.int64))
+    # too little room: nothing is written, the room needed comes back (minus: 3 characters, 2 NULs)
+    assert mod.normalize_codes(cp, start, lens, *tables, *work(4), np.zeros(2, bool)) == -5
     with pytest.raises(ValueError, match="bad rounds"):
         mod.char_ngram_counts(np.zeros(3, dtype=np.int64), np.array([0, 3]), np.array([3]), np.array([5]),
                               np.array([1]), *out)
