@@ -44,7 +44,7 @@ static PyObject *char_ngram_counts(PyObject *self, PyObject *args) {
     const char *names[7] = {"codes", "off", "rn", "rhead", "rtail", "best", "cover"};
     int got = 0;
     PyObject *result = NULL;
-    int64_t *ids = NULL, *tkeys = NULL, *tvals = NULL, *counts = NULL;
+    int64_t *ids = NULL, *tkeys = NULL, *tvals = NULL, *counts = NULL, *tstamp = NULL;
     char *seen = NULL;
     if (!PyArg_ParseTuple(args, "OOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6]))
         return NULL;
@@ -103,12 +103,14 @@ static PyObject *char_ngram_counts(PyObject *self, PyObject *args) {
     ids = malloc(sizeof(int64_t) * (size_t)(m ? m : 1) * (size_t)width);
     tkeys = malloc(sizeof(int64_t) * (size_t)cap);
     tvals = malloc(sizeof(int64_t) * (size_t)cap);
+    tstamp = calloc((size_t)cap, sizeof(int64_t));
     counts = malloc(sizeof(int64_t) * (size_t)width);
     seen = malloc((size_t)width);
-    if (!ids || !tkeys || !tvals || !counts || !seen) {
+    if (!ids || !tkeys || !tvals || !counts || !seen || !tstamp) {
         PyErr_NoMemory();
         goto done;
     }
+    int64_t epoch = 0; /* a slot is empty unless tstamp says it was filled in this (sequence, round) */
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t d = 0; d < k; d++) {
         const int64_t *c = codes + off[d];
@@ -125,8 +127,7 @@ static PyObject *char_ngram_counts(PyObject *self, PyObject *args) {
             int64_t *cur = ids + r * width;
             const int64_t *hids = head_slot[r] >= 0 ? ids + head_slot[r] * width : NULL;
             const int64_t *tids = tail_slot[r] >= 0 && rtail[r] == 5 ? ids + tail_slot[r] * width : NULL;
-            for (int64_t i = 0; i < size; i++)
-                tkeys[i] = -1;
+            epoch++;
             for (int64_t p = 0; p < length; p++)
                 cur[p] = -1;
             int64_t nid = 0, last = length - n;
@@ -149,7 +150,8 @@ static PyObject *char_ngram_counts(PyObject *self, PyObject *args) {
                 int64_t key = (int64_t)(((uint64_t)a << 32) | (uint64_t)t);
                 int64_t h = (int64_t)(((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> (64 - bits));
                 for (;;) {
-                    if (tkeys[h] == -1) {
+                    if (tstamp[h] != epoch) {
+                        tstamp[h] = epoch;
                         tkeys[h] = key;
                         tvals[h] = nid;
                         counts[nid] = 1;
@@ -202,6 +204,7 @@ done:
     free(tvals);
     free(counts);
     free(seen);
+    free(tstamp);
     for (int i = 0; i < got; i++)
         PyBuffer_Release(&b[i]);
     return result;
