@@ -32,6 +32,7 @@ import tempfile
 
 sys.path.insert(0, ".")
 
+from curation import native  # noqa: E402
 from curation.quality.junk import KINDS, make_junk  # noqa: E402
 from curation.quality.tagger import QualityConfig, QualityTagger  # noqa: E402
 from curation.schema import Document, to_table  # noqa: E402
@@ -262,8 +263,9 @@ def stage(mb: float, extra: list[str], dt_mb: float = 2.0) -> dict:
 def stage_runs(mb: float, runs: int) -> dict:
     """The stage as a user runs it, `python -m pipelines.quality`, each run a fresh process, timed as the
     child's CPU seconds (user + system): interpreter start, imports and Beam's runner included. Runs
-    alternate the default (fastText on) and `--quality-model none` so that both see the same machine
-    load; a 200-document input gives the fixed cost, and zh minus that cost gives the steady rate."""
+    alternate the default (fastText on), `--quality-model none` and the default with the C kernels off
+    (`QINGLIU_NATIVE=0`) so that all see the same machine load; a 200-document input gives the fixed
+    cost, and zh minus that cost gives the steady rate."""
     import statistics
     import subprocess
 
@@ -278,18 +280,22 @@ def stage_runs(mb: float, runs: int) -> dict:
             write_jsonl(os.path.join(tmp, f"{name}.jsonl"), [{"id": r["id"], "text": r["text"]} for r in part])
             ingest.run(["--input", os.path.join(tmp, f"{name}.jsonl"), "--output", os.path.join(tmp, f"{name}_raw")])
 
-        def child_cpu(name: str, flags: list[str]) -> float:
+        def child_cpu(name: str, flags: list[str], env: dict[str, str]) -> float:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run([sys.executable, "-m", "pipelines.quality", "--input", os.path.join(tmp, f"{name}_raw"),
-                            "--output", os.path.join(tmp, "out")] + flags, check=True, capture_output=True)
+                            "--output", os.path.join(tmp, "out")] + flags, check=True, capture_output=True,
+                           env={**os.environ, **env})
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
-        cpu = {"fasttext": {"zh": [], "tiny": []}, "rules_only": {"zh": [], "tiny": []}}
+        # `numpy_only`: the default with the C kernels switched off (a machine where they were not built)
+        modes = (("fasttext", [], {}), ("rules_only", ["--quality-model", "none"], {}),
+                 ("numpy_only", [], {native.ENV: "0"}))
+        cpu = {mode: {"zh": [], "tiny": []} for mode, _, _ in modes}
         for _ in range(runs):
-            for mode, flags in (("fasttext", []), ("rules_only", ["--quality-model", "none"])):
+            for mode, flags, env in modes:
                 for name in ("zh", "tiny"):
-                    cpu[mode][name].append(round(child_cpu(name, flags), 2))
+                    cpu[mode][name].append(round(child_cpu(name, flags, env), 2))
         res = {"docs": len(recs), "mb": round(mbytes, 2), "runs": runs}
         for mode, c in cpu.items():
             zh, tiny = statistics.median(c["zh"]), statistics.median(c["tiny"])
