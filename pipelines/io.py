@@ -50,6 +50,20 @@ LOG = logging.getLogger(__name__)
 
 DEFAULT_SHARD_MB = 64
 ROW_GROUP_ROWS = 4096
+# How both writers (`write_parquet`, `io_tables.write_table_parquet`) call `pq.write_table`: one dict, so
+# the same documents give the same bytes. Dictionary pages only where values repeat (lang, source, the
+# attribute keys and values, the source file, rejected rows' stage and reason), not for ids, texts, row
+# numbers or `duplicate_of` (an id), whose dictionaries overflow and fall back to plain pages after the
+# work; min/max statistics only for `id` (shards are sorted by it; no reader uses any other). On the zh
+# quality output: pq.write_table 0.244 -> 0.184 s for a 44k-row data shard (12.30 -> 12.26 MB), 0.110 ->
+# 0.088 s for a 30k-row rejected shard (2.95 -> 2.83 MB).
+PARQUET_WRITE_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "row_group_size": ROW_GROUP_ROWS,
+    "use_dictionary": ["lang", "source", "attributes.key_value.key", "attributes.key_value.value",
+                       "provenance.source_file", "stage", "reason"],
+    "write_statistics": ["id"],
+}
 SUCCESS = "_SUCCESS"
 _GLOB_CHARS = set("*?[")
 
@@ -244,7 +258,7 @@ def write_parquet(path: str, docs: list[Document], rejected: bool = False, sort_
     table = to_table(sorted(docs, key=sort_key or (lambda d: d.id)), rejected=rejected)
     with FileSystems.create(path, mime_type="application/octet-stream",
                             compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        pq.write_table(table, f, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        pq.write_table(table, f, **PARQUET_WRITE_OPTIONS)
 
 
 class _WriteShardFn(beam.DoFn):

@@ -24,6 +24,7 @@ from curation.readers import ReadConfig, Unreadable, iter_records, parquet_row_g
 from curation.schema import ARROW_SCHEMA, REJECTED_SCHEMA, Document, is_canonical, to_table
 from curation.stats import merge_stats, table_stats
 from pipelines.io import (
+    PARQUET_WRITE_OPTIONS,
     ROW_GROUP_ROWS,
     ReadFileFn,
     _join,
@@ -193,7 +194,7 @@ def write_table_parquet(path: str, table: pa.Table, rejected: bool = False) -> N
         table = table.take(pc.sort_indices(table, sort_keys=[("id", "ascending")]))
     with FileSystems.create(path, mime_type="application/octet-stream",
                             compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        pq.write_table(table, f, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        pq.write_table(table, f, **PARQUET_WRITE_OPTIONS)
 
 
 class _KeyTableByShardFn(beam.DoFn):
