@@ -878,6 +878,29 @@ def _markup(b: _Batch) -> dict[str, np.ndarray]:
 _CODE_LINE_M = re.compile(rules_garbled._CODE_LINE.pattern, re.MULTILINE)
 
 
+# `_CODE_ANY`'s alternatives but its first, `[{}(]`: plain strings (checked), so `str.find` can look for them
+_CODE_WORDS = tuple(rules_garbled._CODE_ANY.pattern.split("|")[1:])
+assert rules_garbled._CODE_ANY.pattern.split("|")[0] == "[{}(]" and not any(
+    set(w) & set("\\.^$*+?{}[]|()") for w in _CODE_WORDS), "_CODE_ANY is no longer [{}(] + plain strings"
+
+
+def _holding_any(words: tuple[str, ...], texts: list[str]) -> np.ndarray:
+    """Indices of the texts holding at least one of `words` (no word holds a NUL, so no hit spans two
+    texts): one `str.find` scan per word over the NUL-joined texts, jumping to the next text after a hit
+    (~5x faster than a regex alternation `search` per text)."""
+    joined = "\x00".join(texts)
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) + 1 for t in texts], out=starts[1:])
+    found = np.zeros(len(texts), dtype=bool)
+    for w in words:
+        at = joined.find(w)
+        while at >= 0:
+            i = int(np.searchsorted(starts, at, side="right")) - 1
+            found[i] = True
+            at = joined.find(w, int(starts[i + 1]))
+    return np.flatnonzero(found)
+
+
 def _code_lines(b: _Batch, doc: np.ndarray, first: np.ndarray, last: np.ndarray, n_lines: np.ndarray) -> np.ndarray:
     """Per document, lines where `_CODE_LINE` matches, for documents where `_CODE_ANY` matches (markup)."""
     k = b.k
@@ -887,8 +910,9 @@ def _code_lines(b: _Batch, doc: np.ndarray, first: np.ndarray, last: np.ndarray,
     sure = has & (b.count(CODE_SURE) > 0)
     maybe = has & ~sure & (b.count(CODE_MAYBE) > 0)
     cand = sure
-    for i in np.flatnonzero(maybe):
-        cand[i] = rules_garbled._CODE_ANY.search(b.cuts[i]) is not None
+    idx = np.flatnonzero(maybe)
+    if len(idx):
+        cand[idx[_holding_any(_CODE_WORDS, [b.cuts[i] for i in idx])]] = True
     sel = cand[doc]
     if not sel.any():
         return code

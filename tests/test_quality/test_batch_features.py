@@ -306,3 +306,20 @@ def test_native_switch_and_kernel_input_checks(monkeypatch):
     with pytest.raises(ValueError, match="bad rounds"):
         mod.char_ngram_counts(np.zeros(3, dtype=np.int64), np.array([0, 3]), np.array([3]), np.array([5]),
                               np.array([1]), *out)
+
+
+def test_code_words_found_as_the_regex_finds_them():
+    """`_holding_any(_CODE_WORDS, texts)` marks exactly the texts `_CODE_ANY` matches, brackets aside:
+    words at text edges, split by the joining NUL, inside NUL-holding texts, repeated, overlapping."""
+    from curation.quality.batch import _CODE_WORDS, _holding_any
+    from curation.quality.rules_garbled import _CODE_ANY
+
+    rng = random.Random(0)
+    pieces = list(_CODE_WORDS) + [w[:-1] for w in _CODE_WORDS] + [w[1:] for w in _CODE_WORDS] + [
+        "\x00", " ", "=", ">", "a", "中文", "#", "\n", "le", "t "]
+    texts = ["", "import ", "import", "\x00def ", "x=>", "=\x00>"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(3000)]
+    texts = [t for t in texts if not set(t) & set("{}(")]
+    want = [i for i, t in enumerate(texts) if _CODE_ANY.search(t)]
+    assert _holding_any(_CODE_WORDS, texts).tolist() == want
+    assert 100 < len(want) < len(texts) - 100
