@@ -359,6 +359,60 @@ done:
     return result;
 }
 
+/* class_hist(cp, off, index, hist): hist[d, index[c]] += 1 for every code point c of string d
+ * (cp[off[d]:off[d + 1]], uint32; index: uint8 over all 0x110000 code points; hist: int64, k x combos,
+ * zeroed by the caller). One pass instead of numpy's repeat + gather + bincount. */
+static PyObject *class_hist(PyObject *self, PyObject *args) {
+    PyObject *o[4];
+    Py_buffer b[4];
+    const char *names[4] = {"cp", "off", "index", "hist"};
+    const Py_ssize_t sizes[4] = {4, 8, 1, 8};
+    const char *formats[4] = {"IL", "lq", "B", "lq"};
+    const char *whats[4] = {"a uint32 array", "an int64 array", "a uint8 array", "an int64 array"};
+    int got = 0;
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3]))
+        return NULL;
+    for (; got < 4; got++)
+        if (get_buf(o[got], &b[got], got == 3, names[got], sizes[got], formats[got], whats[got]) < 0)
+            goto done;
+    const uint32_t *cp = b[0].buf;
+    const int64_t *off = b[1].buf;
+    const unsigned char *index = b[2].buf;
+    int64_t *hist = b[3].buf;
+    Py_ssize_t n = b[0].len / 4, k = b[1].len / 8 - 1;
+    if (k < 0 || b[2].len != 0x110000 || (k > 0 && (b[3].len / 8) % k)) {
+        PyErr_SetString(PyExc_ValueError, "class_hist: array sizes do not agree");
+        goto done;
+    }
+    Py_ssize_t c = k > 0 ? b[3].len / 8 / k : 0;
+    for (Py_ssize_t d = 0; d < k; d++)
+        if (off[d] < 0 || off[d + 1] < off[d] || off[d + 1] > n) {
+            PyErr_SetString(PyExc_ValueError, "class_hist: offsets out of range");
+            goto done;
+        }
+    for (Py_ssize_t j = 0; j < (k > 0 ? off[k] - off[0] : 0); j++) {
+        uint32_t x = cp[off[0] + j];
+        if (x >= 0x110000 || index[x] >= c) {
+            PyErr_SetString(PyExc_ValueError, "class_hist: a code point above U+10FFFF or a class past hist's columns");
+            goto done;
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t d = 0; d < k; d++) {
+        int64_t *row = hist + d * c;
+        for (int64_t j = off[d]; j < off[d + 1]; j++)
+            row[index[cp[j]]]++;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    for (int i = 0; i < got; i++)
+        PyBuffer_Release(&b[i]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"char_ngram_counts", char_ngram_counts, METH_VARARGS,
      "char_ngram_counts(codes, off, rn, rhead, rtail, best, cover): per sequence and round, the largest "
@@ -366,6 +420,8 @@ static PyMethodDef methods[] = {
     {"normalize_codes", normalize_codes, METH_VARARGS,
      "normalize_codes(cp, start, lens, mapped_t, packed_t, img, pool, mapped, mstart, mlen, out, ostart, olen, "
      "ok): the per-character part of normalize_many (see curation/_native.c and batch_normalize.py)."},
+    {"class_hist", class_hist, METH_VARARGS,
+     "class_hist(cp, off, index, hist): per-string histogram of index[code point] (see curation/quality/batch.py)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -107,10 +107,18 @@ def combo_table() -> tuple[np.ndarray, np.ndarray]:
     return lut[table], combos.astype(table.dtype)
 
 
-def _class_hist(cp: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """(documents x combinations) histogram of the strings' code points (see `combo_table`)."""
+def _class_hist(cp: np.ndarray, lens: np.ndarray, native: bool | None = None) -> np.ndarray:
+    """(documents x combinations) histogram of the strings' code points (see `combo_table`), in one pass of
+    the C kernel where it is built (`native=False`: numpy)."""
     index, combos = combo_table()
     c = len(combos)
+    mod = native_module() if native is not False else None
+    if mod is not None and cp.dtype == np.uint32:
+        off = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, out=off[1:])
+        hist = np.zeros((len(lens), c), dtype=np.int64)
+        mod.class_hist(cp, off, index, hist)
+        return hist
     key = np.repeat(np.arange(len(lens), dtype=np.int64) * c, lens) + index[cp]
     return np.bincount(key, minlength=len(lens) * c).reshape(len(lens), c)
 

@@ -323,3 +323,24 @@ def test_code_words_found_as_the_regex_finds_them():
     want = [i for i, t in enumerate(texts) if _CODE_ANY.search(t)]
     assert _holding_any(_CODE_WORDS, texts).tolist() == want
     assert 100 < len(want) < len(texts) - 100
+
+
+@pytest.mark.skipif(native.module() is None, reason=NO_NATIVE)
+def test_class_hist_kernel_equals_numpy():
+    """The per-document class histogram from the C kernel equals numpy's, empty strings and astral
+    characters included; bad offsets or a histogram with too few columns are refused."""
+    from curation.quality.batch import _class_hist, _codes, combo_table
+
+    rng = random.Random(1)
+    pool = [chr(c) for c in rng.sample(range(0x20, 0xD800), 3000)] + list("中文，。 \n\t😀\U00020000<&#…_")
+    texts = ["", "a"] + ["".join(rng.choice(pool) for _ in range(rng.randint(0, 300))) for _ in range(500)] + [""]
+    cp, off = _codes(texts)
+    lens = off[1:] - off[:-1]
+    want = _class_hist(cp, lens, native=False)
+    got = _class_hist(cp, lens)
+    assert got.dtype == want.dtype and np.array_equal(got, want) and want.sum() == len(cp)
+    mod, index = native.module(), combo_table()[0]
+    with pytest.raises(ValueError, match="offsets out of range"):
+        mod.class_hist(cp, np.array([0, len(cp) + 1]), index, np.zeros((1, want.shape[1]), np.int64))
+    with pytest.raises(ValueError, match="class past"):
+        mod.class_hist(cp, off, index, np.zeros((len(texts), 1), np.int64))
