@@ -26,12 +26,21 @@ not read as fastText reads them make `BatchScorer.load` return None, and the cal
 
 from __future__ import annotations
 
+import os
 import struct
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from curation.native import ENV as NATIVE_ENV
+
+try:  # the optional C kernel (curation/quality/_fasttext_native.c), built by pip install where it can be
+    from curation.quality import _fasttext_native
+except ImportError:  # not built: the numpy path runs
+    _fasttext_native = None
 
 EOS = "</s>"
 _MAGIC, _VERSION = 793712314, 12
@@ -40,6 +49,16 @@ _SEP_RE2 = "[" + "".join(f"\\x{ord(c):02x}" for c in _SEP_CHARS) + "]+"  # the s
 _NGRAM_MUL = 116049371
 _CP_TABLE = 0x40000  # planes 0-3: every assigned Han character; rarer code points are hashed on the fly
 _MAX_ROWS = 1 << 18  # features gathered at once (a few arrays of this length per chunk)
+# Bits of the code point class table of the C kernel (`BatchScorer.view_probabilities`)
+CLS_SEP = 1  # a fastText separator (_SEP_CHARS)
+CLS_HAN = 2  # counted as Han by the mostly-Han test (`_every_char_a_token`)
+CLS_SPACE = 4  # whitespace to the word view (a run of it is one space; nothing else left: an empty view)
+CLS_HAN_TOKEN = 8  # a token of its own in the word view
+
+
+def native_kernel() -> ModuleType | None:
+    """The C kernel module, or None (not built, or `QINGLIU_NATIVE=0`; read on every call)."""
+    return None if os.environ.get(NATIVE_ENV, "1") == "0" else _fasttext_native
 
 
 def fnv1a(token: str) -> int:
@@ -169,6 +188,8 @@ class BatchScorer:
     eos: tuple[int, int]
     _token_cache: dict = field(default_factory=dict, repr=False)
     _margins: dict = field(default_factory=dict, repr=False)  # label column -> row logit margins (2 labels)
+    _cls: tuple | None = field(default=None, repr=False)  # (the caller's class table, it with CLS_SEP set)
+    _words_native: tuple | None = field(default=None, repr=False)  # the kernel's word table (`_word_table`)
 
     @classmethod
     def load(cls, model, path: str) -> "BatchScorer | None":
@@ -274,32 +295,57 @@ class BatchScorer:
             feat_doc.append(doc[idx])
         return np.concatenate(feats), np.concatenate(feat_doc)
 
+    def _weights(self, col: int) -> np.ndarray:
+        """What a document sums per input row for label `col`: (rows,) logit margins of `col` over the other
+        label where there are two labels, else (rows, labels) logits (C-contiguous, float64).
+
+        The output layer is linear in the hidden vector, so `out @ mean(rows) = mean(rows @ out.T)`: each
+        input row's logits are computed once (`row_logits`) and a document sums one number per label and
+        feature, not `dim` of them. With two labels one number is enough: p = sigmoid(mean of the margins).
+        """
+        if self.row_logits.shape[1] != 2:
+            return np.ascontiguousarray(self.row_logits)
+        margins = self._margins.get(col)
+        if margins is None:
+            margins = self._margins[col] = self.row_logits[:, col] - self.row_logits[:, 1 - col]
+        return margins
+
     def _predict(self, feats: np.ndarray, feat_doc: np.ndarray, n_docs: int, col: int) -> np.ndarray:
         """Softmax probability of label `col` per document; NaN for a document without features.
 
-        The output layer is linear in the hidden vector, so `out @ mean(rows) = mean(rows @ out.T)`: each
-        input row's logits are computed once (`row_logits`, float64) and a document sums one number per
-        label and feature, not `dim` of them. With two labels one number is enough: p = sigmoid(mean of
-        the rows' logit margins).
-        """
+        Each document's weights are summed by `bincount`, in the order of `feats` (the C kernel adds the
+        same numbers in the same order: see `char_view_probabilities`)."""
         counts = np.bincount(feat_doc, minlength=n_docs)
+        weights = self._weights(col)
+        if weights.ndim == 1:
+            sums = np.bincount(feat_doc, weights=weights[feats], minlength=n_docs)[:, None]
+        else:
+            sums = np.stack([np.bincount(feat_doc, weights=weights[feats, k], minlength=n_docs)
+                             for k in range(weights.shape[1])], axis=1)
+        return self._probability(sums, counts, col)
+
+    @staticmethod
+    def _probability(sums: np.ndarray, counts: np.ndarray, col: int) -> np.ndarray:
+        """Label `col`'s probability from each document's (documents, 1 or labels) weight sums and its
+        number of features; NaN where it has none (count 0, or -1: not scored)."""
         safe = np.maximum(counts, 1)
-        if self.row_logits.shape[1] == 2:
-            margins = self._margins.get(col)
-            if margins is None:
-                margins = self._margins[col] = self.row_logits[:, col] - self.row_logits[:, 1 - col]
-            z = np.bincount(feat_doc, weights=margins[feats], minlength=n_docs) / safe
+        if sums.shape[1] == 1:
+            z = sums[:, 0] / safe
             e = np.exp(-np.abs(z))  # the sigmoid without overflow for a large margin of either sign
             p = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
         else:
-            logits = np.empty((n_docs, self.row_logits.shape[1]))
-            for k in range(logits.shape[1]):
-                logits[:, k] = np.bincount(feat_doc, weights=self.row_logits[feats, k], minlength=n_docs)
-            logits /= safe[:, None]
+            logits = sums / safe[:, None]
             e = np.exp(logits - logits.max(axis=1, keepdims=True))
             p = e[:, col] / e.sum(axis=1)
-        p[counts == 0] = np.nan
+        p[counts <= 0] = np.nan
         return p
+
+    @staticmethod
+    def _as_binding_returns(p: np.ndarray) -> np.ndarray:
+        """The probability as the Python binding returns it, exp(float(log(p + 1e-5))) (the log in double,
+        stored as float); 0.0 where `p` is NaN (fastText predicts nothing)."""
+        score = np.exp(np.log(p.astype(np.float64) + 1e-5).astype(np.float32).astype(np.float64))
+        return np.where(np.isnan(score), 0.0, score)
 
     def probabilities(self, texts: list[str], label: str, char_tokens: list[bool] | None = None) -> list[float]:
         """`model.predict`'s probability of `label` for each text, as the Python binding returns it.
@@ -320,11 +366,75 @@ class BatchScorer:
                 part = [texts[i] for i in chunk]
                 h, w, doc = (self._char_tokens if as_chars else self._word_tokens)(part)
                 feats, feat_doc = self._features(h, w, doc)
-                p = self._predict(feats, feat_doc, len(part), col)
-                # The binding returns exp(float(log(p + 1e-5))): log in double, stored as float.
-                score = np.exp(np.log(p.astype(np.float64) + 1e-5).astype(np.float32).astype(np.float64))
-                out[chunk] = np.where(np.isnan(score), 0.0, score)
+                out[chunk] = self._as_binding_returns(self._predict(feats, feat_doc, len(part), col))
         return out.tolist()
+
+    def view_probabilities(self, texts: list[str], label: str, classes: np.ndarray, max_chars: int,
+                           native: bool | None = None) -> np.ndarray | None:
+        """`probabilities` of each text's input view, by the C kernel (`_fasttext_native.view_sums`).
+
+        The kernel makes the view's tokens itself, from the text's first `max_chars` characters (its
+        sample) as they are and a class table: a mostly-Han
+        sample (not empty, at least half `CLS_HAN` characters) has every character but the separators as a
+        token; another sample is split at `CLS_SPACE` and separator characters with every `CLS_HAN_TOKEN`
+        character a token of its own, and is not scored (0.0) when nothing but `CLS_SPACE` characters is
+        left. `fasttext_tagger.view_classes` fills the table from the view's own definitions. Then the
+        hashes, word ids, n-gram rows and weight sums, per sample in one pass: the same float64 numbers
+        added in the same order as `_char_tokens` / `_word_tokens` -> `_features` -> `_predict` (words in
+        token order, then n-grams by length and start), so the scores are identical to the numpy path's,
+        not merely close.
+
+        Args:
+            texts: the text of each document before its view is made (`fasttext_input`'s argument).
+            label: e.g. `__label__hq`.
+            classes: uint8 per code point (0x110000), `CLS_*` bits; `CLS_SEP` is set here.
+            max_chars: characters of each text that make its sample.
+            native: False forces None (tests); None or True use the kernel where it is built.
+
+        Returns:
+            The scores as `probabilities` returns them (0.0 for an empty view); None where the kernel is not
+            built or is switched off (`QINGLIU_NATIVE=0`): the caller then builds the views for numpy.
+        """
+        mod = native_kernel() if native is not False else None
+        if mod is None:
+            return None
+        n = len(texts)
+        col = self.labels.index(label)
+        weights = self._weights(col)
+        sums = np.zeros((n, 1 if weights.ndim == 1 else weights.shape[1]))
+        counts = np.zeros(n, dtype=np.int64)
+        if n:
+            cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            off = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n), out=off[1:])
+            ngram_row = self.ngram_row if self.ngram_row is not None else np.zeros(0, dtype=np.int64)
+            wcps, woff, slots = self._word_table(mod)
+            mod.view_sums(cps, off, max_chars, self._classes(classes), self.cp_word, wcps, woff, slots, weights, ngram_row,
+                          self.nwords, self.bucket, self.word_ngrams, self.eos[0], self.eos[1], sums, counts)
+        return self._as_binding_returns(self._probability(sums, counts, col))
+
+    def _classes(self, classes: np.ndarray) -> np.ndarray:
+        """`classes` with fastText's separators marked `CLS_SEP` (one copy per table, kept)."""
+        if self._cls is None or self._cls[0] is not classes:
+            table = np.array(classes, dtype=np.uint8)
+            if table.shape != (0x110000,):
+                raise ValueError(f"classes: one uint8 per code point is needed, not shape {table.shape}")
+            table[[ord(c) for c in _SEP_CHARS]] |= CLS_SEP
+            self._cls = (classes, table)
+        return self._cls[1]
+
+    def _word_table(self, mod: ModuleType) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The words as code points (word i is wcps[woff[i]:woff[i + 1]]) and the kernel's hash table of
+        them (`word_slots`: word ids by fastText hash, open addressing), built on first use."""
+        if self._words_native is None:
+            words = sorted(self.words, key=self.words.__getitem__)  # by id
+            wcps = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            woff = np.zeros(len(words) + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)), out=woff[1:])
+            slots = np.empty(1 << max(4, (2 * len(words)).bit_length()), dtype=np.int32)  # at most half full
+            mod.word_slots(wcps, woff, slots)
+            self._words_native = (wcps, woff, slots)
+        return self._words_native
 
     @staticmethod
     def _chunks(texts: list[str], idx: list[int]):

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import random
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from curation.quality.fasttext_batch import BatchScorer, codepoint_hashes, fnv1a, read_model_file
+from curation import native
+from curation.quality import fasttext_batch
+from curation.quality.fasttext_batch import (
+    CLS_HAN,
+    CLS_HAN_TOKEN,
+    CLS_SPACE,
+    BatchScorer,
+    codepoint_hashes,
+    fnv1a,
+    native_kernel,
+    read_model_file,
+)
 from curation.quality.fasttext_tagger import (
+    _HAN_TOKEN,
     DEFAULT_MODEL,
     POSITIVE,
     FastTextQualityTagger,
     fasttext_input,
     resolve_model_path,
+    view_classes,
 )
 from curation.quality.train import _fit
 from curation.text.langid import load_fasttext
 from curation.text.normalize import normalize_text
+from curation.text.script import han_counts
 
 TEXTS = [
     "今天天气很好，我们一起去公园散步吧。",
@@ -206,3 +222,173 @@ def test_extreme_margins_give_0_and_1_without_overflow(shipped):
     finally:
         scorer._margins[0] = saved
     assert p[0] == 1.0 and p[1] == 0.0
+
+
+# -- the C kernel (`view_probabilities`) against the numpy path ------------------------------------------------
+
+NO_KERNEL = "the C kernel is not built (no compiler at install) or QINGLIU_NATIVE=0"
+needs_kernel = pytest.mark.skipif(native_kernel() is None, reason=NO_KERNEL)
+
+# Characters the views treat differently: Han inside and outside the word view's token class, counted Han
+# beyond the BMP, ASCII, fastText separators, Unicode spaces (word-view separators only), lone surrogates and
+# surrogate pairs (Arrow's conversion on the word path), emoji, kana, full-width forms, the largest code point.
+ODD = list("的一是好数微信领红包") + ["㐀", "鿿", "豈", "﫿", "𠀀", "𲎯", "𪜀"] + \
+    list("abcxyz019.,!?-'<>/_") + [" ", "\n", "\r", "\t", "\x0b", "\x0c", "\x00"] + \
+    ["\u3000", "\u00a0", "\u2028", "\x1c", "\x85", "\u200b", "\ufeff"] + ["\ud800", "\udfff", "\ud83d\ude00"] + \
+    ["😀", "🎉", "あ", "ア", "한", "Ａ", "ｚ", "，", "。", "\ufffd", "\U0010ffff", "\U000e0020"]
+REAL = [
+    "今天天气很好，我们一起去公园散步吧。研究表明，适量运动有益健康。",
+    "The government said that the city school team was new, and the music group played later.",
+    "我爱python编程, 也喜欢 machine learning 和 深度学习。",
+    "加微信领红包★免费领取★点击进入官网★日赚千元★代开发票",
+    "buy now click here free shipping best price casino bonus " * 3,
+    "《现代食品工程》(contemporary food engineering)是一部由世界著名crc press出版的书",
+    "</s> 的 </s> __label__hq",
+    "数" * 1500,
+    "word " * 400,
+]
+_HANS = set(ODD[:17])
+EMPTY = ["", " ", "\u3000 \n\t", "\x00", "\x00 \x00", "\ud800", "好", "a"]
+
+
+def _random_texts(seed: int, n: int = 300) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        # mostly-Han and mostly-other texts, and texts right at the half-Han line of `_every_char_a_token`
+        han = rng.choice([0.3, 1.0, 8.0])
+        weights = [rng.random() * (han if c in _HANS else 1.0) for c in ODD]
+        out.append("".join(rng.choices(ODD, weights=weights, k=rng.choice([0, 1, 2, 3, 7, 40, 200, 1200]))))
+    return out
+
+
+def _score_both(tagger: FastTextQualityTagger, texts: list[str], monkeypatch) -> tuple[list[float], list[float]]:
+    """(kernel, numpy path) scores of the same texts by the same tagger."""
+    kernel = tagger.score_norms(texts)
+    monkeypatch.setenv(native.ENV, "0")
+    try:
+        assert tagger.scorer.view_probabilities(texts, POSITIVE, view_classes(), tagger.max_chars) is None
+        reference = tagger.score_norms(texts)
+    finally:
+        monkeypatch.delenv(native.ENV)
+    return kernel, reference
+
+
+@needs_kernel
+@pytest.mark.parametrize("max_chars", [1000, 7])
+@pytest.mark.parametrize("seed", range(4))
+def test_kernel_scores_equal_the_numpy_path(monkeypatch, seed, max_chars):
+    """The same scores, to the last bit, on random texts of odd characters, real-looking text and empty
+    views; with a small `max_chars` the cut falls inside words, surrogate pairs and separator runs."""
+    tagger = FastTextQualityTagger("default", DEFAULT_MODEL, max_chars=max_chars)
+    texts = _random_texts(seed) + REAL + EMPTY + [normalize_text(t) for t in TEXTS]
+    kernel, reference = _score_both(tagger, texts, monkeypatch)
+    assert kernel == reference
+    counts = han_counts([t[:max_chars] for t in texts])
+    as_chars = [bool(t[:max_chars]) and 2 * h >= len(t[:max_chars]) for t, h in zip(texts, counts.tolist())]
+    assert 60 < sum(as_chars) < len(texts) - 60  # both views are exercised
+    empty = kernel[len(texts) - len(TEXTS) - len(EMPTY):][:4]
+    assert len(set(kernel)) > 100 and empty[:3] == [0.0] * 3 and empty[3] > 0.0  # "\x00": a view of no token
+
+
+@needs_kernel
+def test_kernel_matches_fasttext_predict_and_the_tests_above(shipped):
+    """The kernel's scores are fastText's own (to float32 rounding), empty views 0.0."""
+    model, _ = shipped
+    tagger = FastTextQualityTagger("default", DEFAULT_MODEL)
+    norms = [normalize_text(t) for t in TEXTS + REAL]
+    got = tagger.score_norms(norms + ["", "  "])
+    assert got[-2:] == [0.0, 0.0]
+    np.testing.assert_allclose(got[:-2], [min(1.0, _predict(model, fasttext_input(n))) for n in norms],
+                               rtol=0, atol=2e-6)
+
+
+@needs_kernel
+@pytest.mark.parametrize("kind", ["dense", "quantized", "three labels"])
+def test_kernel_equals_numpy_on_trained_models(tmp_path, monkeypatch, kind):
+    """Models without pruning (all buckets), with pruning, and with more than two labels (a sum per label)."""
+    if kind == "three labels":
+        path = _train3(tmp_path)
+    else:
+        path = _train(tmp_path, "m.ftz" if kind == "quantized" else "m.bin", maxn=0, quantize=kind == "quantized")
+    tagger = FastTextQualityTagger("t", path)
+    assert tagger.scorer is not None and len(tagger.scorer.labels) == (3 if kind == "three labels" else 2)
+    texts = ["的 一 是 the of", "加 微 信 buy now", "的微信the now 好", "unknown words only", "", "的", "的一是在了"] \
+        + _random_texts(7, 100)
+    kernel, reference = _score_both(tagger, texts, monkeypatch)
+    assert kernel == reference and len(set(kernel)) > 5
+
+
+def _train3(tmp_path) -> str:
+    rng = np.random.default_rng(1)
+    pools = {"hq": "的 一 是 在 了 the of and".split(), "lq": "加 微 信 领 buy now click".split(),
+             "mid": "好 数 我 爱 python code".split()}
+    data = tmp_path / "train3.txt"
+    with open(data, "w", encoding="utf-8") as f:
+        for i in range(300):
+            label = ("hq", "lq", "mid")[i % 3]
+            f.write(f"__label__{label} " + " ".join(rng.choice(pools[label], size=int(rng.integers(5, 20)))) + "\n")
+    out = tmp_path / "m3.bin"
+    subprocess.run([sys.executable, "-c", _TRAIN, str(data), str(out), "0"], check=True)
+    return str(out)
+
+
+def test_view_classes_are_the_views_own_rules():
+    """Every code point: CLS_HAN where `han_counts` counts it, CLS_HAN_TOKEN where `_word_view` splits it
+    out, CLS_SPACE where `\\s` matches."""
+    table = view_classes()
+    chars = [chr(c) for c in range(0x110000)]
+    assert np.array_equal((table & CLS_HAN) > 0, han_counts(chars) == 1)
+    token = np.zeros(0x110000, dtype=bool)
+    token[[c for c in range(0x10000) if _HAN_TOKEN.match(chars[c])]] = True  # the class is BMP only
+    assert np.array_equal((table & CLS_HAN_TOKEN) > 0, token)
+    space = re.compile(r"\s")
+    assert np.array_equal((table & CLS_SPACE) > 0, np.array([space.match(c) is not None for c in chars]))
+
+
+def test_kernel_switch_and_input_checks(shipped, monkeypatch):
+    """`QINGLIU_NATIVE=0` (or no build) means None and the numpy path; the kernel refuses arrays of the
+    wrong type or size and indexes outside its tables instead of reading out of bounds."""
+    _, scorer = shipped
+    monkeypatch.setenv(native.ENV, "0")
+    assert native_kernel() is None and scorer.view_probabilities(["好"], POSITIVE, view_classes(), 10) is None
+    monkeypatch.delenv(native.ENV)
+    assert scorer.view_probabilities(["好"], POSITIVE, view_classes(), 10, native=False) is None
+    mod = native_kernel()
+    if mod is None:
+        pytest.skip(NO_KERNEL)
+    wcps, woff, slots = scorer._word_table(mod)
+    cls = scorer._classes(view_classes())
+    weights = scorer._weights(0)
+
+    def call(cps=np.array([0x597D], np.uint32), off=np.array([0, 1]), cp_word=scorer.cp_word, slots=slots,
+             weights=weights, ngram_row=scorer.ngram_row, nwords=scorer.nwords, sums=None, counts=None):
+        sums = np.zeros((len(off) - 1, 1)) if sums is None else sums
+        counts = np.zeros(len(off) - 1, np.int64) if counts is None else counts
+        mod.view_sums(cps, off, 1000, cls, cp_word, wcps, woff, slots, weights, ngram_row, nwords, scorer.bucket,
+                      scorer.word_ngrams, scorer.eos[0], scorer.eos[1], sums, counts)
+        return sums, counts
+
+    sums, counts = call()
+    assert counts[0] > 0 and sums[0, 0] != 0.0
+    with pytest.raises(TypeError, match="cps"):
+        call(cps=np.array([0x597D], np.int64))
+    with pytest.raises(ValueError, match="offsets out of range"):
+        call(off=np.array([0, 2]))
+    with pytest.raises(ValueError, match="do not agree"):
+        call(counts=np.zeros(2, np.int64))
+    with pytest.raises(ValueError, match="beyond U"):
+        call(cps=np.array([0x110000], np.uint32))
+    with pytest.raises(ValueError, match="bad tables"):
+        call(ngram_row=np.zeros(5, np.int64))
+    with pytest.raises(ValueError, match="bad tables"):
+        call(nwords=len(weights) + 1)
+    with pytest.raises(ValueError, match="word id out of range"):
+        call(cp_word=np.full(0x110000, scorer.nwords + 5, np.int32))
+    with pytest.raises(ValueError, match="n-gram row out of range"):
+        call(ngram_row=np.full(scorer.bucket, len(weights), np.int64))
+    with pytest.raises(ValueError, match="word table entry"):
+        call(cps=np.array([ord("x"), ord("y")], np.uint32), off=np.array([0, 2]), slots=np.full(16, 10**6, np.int32))
+    with pytest.raises(ValueError, match="power of two"):
+        mod.word_slots(wcps, woff, np.zeros(len(woff) + 3, np.int32))
+    assert fasttext_batch._fasttext_native is not None
