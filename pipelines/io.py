@@ -217,8 +217,7 @@ class ReadDocuments(beam.PTransform):
     def expand(self, pbegin):
         read = (
             pbegin
-            | "ListFiles" >> beam.Create(self.files)
-            | "SpreadFiles" >> beam.Reshuffle()
+            | "ListFiles" >> beam.Create(self.files)  # reshuffled when more than one: files read in parallel
             | "ReadRecords" >> beam.ParDo(ReadFileFn(self.cfg, self.stage)).with_outputs("unreadable", main="docs")
         )
         docs = read.docs
@@ -311,7 +310,8 @@ class WriteShards(beam.PTransform):
     size, which avoids holding the documents back until their total is known), else
     ceil(total text bytes / shard_bytes), at least 1. Every shard file exists, empty ones included, once
     the stage's finalize step has run. `sort_key` (a picklable `doc -> key`, a total order) replaces the
-    in-shard order by id.
+    in-shard order by id. Outputs (paths, count): the count is the int when known (a plain argument of
+    the writing steps, not a side input), else a one-element PCollection.
     """
 
     def __init__(self, directory: str, shard_bytes: int, rejected: bool = False, sort_key=None,
@@ -323,7 +323,7 @@ class WriteShards(beam.PTransform):
     def expand(self, docs):
         shard_bytes = self.shard_bytes
         if self.num_shards:
-            num_shards = docs.pipeline | "ShardCount" >> beam.Create([self.num_shards])
+            num_shards = self.num_shards
             keyed = docs | "KeyByShard" >> beam.ParDo(_KeyByShardFn(self.num_shards))
         else:
             num_shards = (
@@ -337,9 +337,15 @@ class WriteShards(beam.PTransform):
             keyed
             | "GroupShards" >> beam.GroupByKey()
             | "WriteShard" >> beam.ParDo(_WriteShardFn(self.directory, self.rejected, self.sort_key),
-                                         beam.pvalue.AsSingleton(num_shards))
+                                         as_side_input(num_shards))
         )
         return paths, num_shards
+
+
+def as_side_input(value):
+    """A one-element PCollection as a singleton side input; a plain value (a count known when the
+    pipeline is built) as itself: ParDo passes extra arguments that are not PCollections through."""
+    return beam.pvalue.AsSingleton(value) if isinstance(value, beam.pvalue.PCollection) else value
 
 
 def estimate_num_shards(files: list[str], shard_bytes: int) -> int:
@@ -373,24 +379,64 @@ class MergeStatsFn(beam.CombineFn):
 
 
 class _BundleStatsFn(beam.DoFn):
-    """Per-bundle stats of documents, emitted once per bundle: the combine after it then merges a few
-    dicts instead of moving every document to a combiner (which encoded each one again)."""
+    """Per-bundle stats of documents, emitted once per bundle as ('docs', stats dict) (or ('read', count)):
+    the combine after it then merges a few dicts instead of moving every document to a combiner (which
+    encoded each one again)."""
 
     def __init__(self, kind: str):
         self.kind = kind  # "kept" | "rejected" | "read"
 
     def start_bundle(self):
         self._acc: dict = {}
+        self._n = 0
 
     def process(self, doc):
         if self.kind == "read":
-            self._acc["read"] = self._acc.get("read", 0) + 1
+            self._n += 1
         else:
             add_doc(self._acc, doc, self.kind == "kept")
 
     def finish_bundle(self):
-        if self._acc:
-            yield GlobalWindows.windowed_value(self._acc)
+        yield from _bundle_totals(self.kind, self._acc, self._n)
+
+
+def _bundle_totals(kind: str, acc: dict, n: int):
+    """What a bundle-stats DoFn emits at the end of a bundle (`_StageTotalsFn` inputs)."""
+    if kind == "read":
+        if n:
+            yield GlobalWindows.windowed_value(("read", n))
+    elif acc:
+        yield GlobalWindows.windowed_value(("docs", acc))
+
+
+def _unreadable_totals(record: dict) -> tuple[str, dict]:
+    return "docs", unreadable_stats(record)
+
+
+class _StageTotalsFn(beam.CombineFn):
+    """Everything `_FinalizeFn` counts, in one combine: {'docs': kept, rejected and unreadable stats,
+    'stage': the stage's own stats, 'read': documents read}. Inputs are ('docs', dict) and ('read', int)
+    from the bundle-stats steps, and the stage's stats dicts as the stage emits them (untagged).
+    One combine instead of one per total: each CombineGlobally is 8 Beam transforms and a shuffle."""
+
+    def create_accumulator(self):
+        return {"docs": {}, "stage": {}, "read": 0}
+
+    def add_input(self, acc, item):
+        part, value = item if isinstance(item, tuple) else ("stage", item)
+        if part == "read":
+            return {**acc, "read": acc["read"] + value}
+        return {**acc, part: merge_stats(acc[part], value)}
+
+    def merge_accumulators(self, accs):
+        out = self.create_accumulator()
+        for a in accs:
+            out = {"docs": merge_stats(out["docs"], a["docs"]), "stage": merge_stats(out["stage"], a["stage"]),
+                   "read": out["read"] + a["read"]}
+        return out
+
+    def extract_output(self, acc):
+        return acc
 
 
 class _FinalizeFn(beam.DoFn):
@@ -399,15 +445,16 @@ class _FinalizeFn(beam.DoFn):
     def __init__(self, output: str, stage: str, config: dict[str, Any]):
         self.output, self.stage, self.config = output, stage, config
 
-    def process(self, _, stats, stage_stats, read, data_paths, n_data, rej_paths, n_rej):
+    def process(self, totals, data_paths, n_data, rej_paths, n_rej):
         for sub, written, n, rejected in (("data", data_paths, n_data, False), ("rejected", rej_paths, n_rej, True)):
             have = set(written)
             for i in range(n):
                 path = _join(self.output, sub, shard_name(i, n))
                 if path not in have:
                     write_parquet(path, [], rejected)
+        stage_stats = totals["stage"]
         extra = int(stage_stats.get("extra_copies", 0)) if stage_stats else 0
-        out = finalize(stats, read, extra_copies=extra)
+        out = finalize(totals["docs"], totals["read"], extra_copies=extra)
         out = {"stage": self.stage, **out, "stage_stats": stage_stats or {}, "config": self.config,
                "shards": {"data": n_data, "rejected": n_rej}}
         for key in ("duplicate_ids", "repeated_records"):  # the reader's, not the stage's
@@ -429,7 +476,7 @@ class WriteStageOutput(beam.PTransform):
     """Write kept + rejected documents, stats.json and _SUCCESS (last) under `output`.
 
     Applied to a dict: {'kept': docs, 'rejected': docs, 'unreadable': dicts, 'read': docs read before the
-    stage, 'stats': stage-specific stats dicts (merged into `stage_stats`)}.
+    stage, 'stats': stage-specific stats dicts, or a tuple of such PCollections (merged into `stage_stats`)}.
     `data_sort_key`: in-shard order of the kept documents (default: by id). `num_shards`: shard count
     known up front (see `estimate_num_shards`); None computes it from the documents' total size.
     """
@@ -452,36 +499,34 @@ class WriteStageOutput(beam.PTransform):
 
 def _write_and_finalize(parts, output: str, stage: str, config: dict, write, bundle_stats_fn):
     """The tail every stage shares: write kept and rejected (`write(path, rejected) -> PTransform` giving
-    (shard paths, count)), add up stats per bundle (`bundle_stats_fn(kind)`), then `_FinalizeFn` checks the
-    accounting and writes stats.json and _SUCCESS last."""
+    (shard paths, count: an int or a one-element PCollection)), add up stats per bundle
+    (`bundle_stats_fn(kind)`) and the stage's own stats (`parts['stats']`: a PCollection of dicts, a tuple
+    of them, or None) in one combine, then `_FinalizeFn` checks the accounting and writes stats.json and
+    _SUCCESS last. The combined totals are Finalize's main input (one element, also on empty input); the
+    written paths are side inputs, so Finalize runs after every shard is written."""
     kept, rejected, unreadable, read = parts["kept"], parts["rejected"], parts["unreadable"], parts["read"]
     data_paths, n_data = kept | "WriteKept" >> write(_join(output, "data"), False)
     rej_paths, n_rej = rejected | "WriteRejected" >> write(_join(output, "rejected"), True)
-    stats = (
+    stage_stats = parts.get("stats")
+    if stage_stats is None:
+        stage_stats = ()
+    elif isinstance(stage_stats, beam.pvalue.PCollection):
+        stage_stats = (stage_stats,)
+    totals = (
         (
             kept | "KeptStats" >> beam.ParDo(bundle_stats_fn("kept")),
             rejected | "RejectedStats" >> beam.ParDo(bundle_stats_fn("rejected")),
-            unreadable | "UnreadableStats" >> beam.Map(unreadable_stats),
+            unreadable | "UnreadableStats" >> beam.Map(_unreadable_totals),
+            read | "CountRead" >> beam.ParDo(bundle_stats_fn("read")),
+            *stage_stats,
         )
         | "FlattenStats" >> beam.Flatten()
-        | "MergeStats" >> beam.CombineGlobally(MergeStatsFn())
-    )
-    stage_stats = parts["stats"] | "MergeStageStats" >> beam.CombineGlobally(MergeStatsFn())
-    n_read = (
-        read
-        | "CountRead" >> beam.ParDo(bundle_stats_fn("read"))
-        | "SumRead" >> beam.CombineGlobally(MergeStatsFn())
-        | "ReadTotal" >> beam.Map(lambda acc: acc.get("read", 0))
+        | "MergeStats" >> beam.CombineGlobally(_StageTotalsFn())
     )
     side = beam.pvalue
-    return (
-        kept.pipeline
-        | "FinalizeTrigger" >> beam.Create([None])
-        | "Finalize" >> beam.ParDo(
-            _FinalizeFn(output, stage, config),
-            side.AsSingleton(stats), side.AsSingleton(stage_stats), side.AsSingleton(n_read),
-            side.AsList(data_paths), side.AsSingleton(n_data), side.AsList(rej_paths), side.AsSingleton(n_rej),
-        )
+    return totals | "Finalize" >> beam.ParDo(
+        _FinalizeFn(output, stage, config),
+        side.AsList(data_paths), as_side_input(n_data), side.AsList(rej_paths), as_side_input(n_rej),
     )
 
 

@@ -17,7 +17,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.transforms.window import GlobalWindows
 
 from curation import ids
 from curation.readers import ReadConfig, Unreadable, iter_records, parquet_row_groups, row_group_records
@@ -27,6 +26,7 @@ from pipelines.io import (
     PARQUET_WRITE_OPTIONS,
     ROW_GROUP_ROWS,
     ReadFileFn,
+    _bundle_totals,
     _join,
     _write_and_finalize,
     shard_name,
@@ -146,8 +146,7 @@ class ReadTables(beam.PTransform):
     def expand(self, pbegin):
         read = (
             pbegin
-            | "ListFiles" >> beam.Create(self.files)
-            | "SpreadFiles" >> beam.Reshuffle()
+            | "ListFiles" >> beam.Create(self.files)  # reshuffled when more than one: files read in parallel
             | "ReadTables" >> beam.ParDo(ReadTablesFn(self.cfg, self.stage, self.rows)).with_outputs(
                 "unreadable", main="tables")
         )
@@ -235,15 +234,13 @@ class WriteTableShards(beam.PTransform):
         self.directory, self.num_shards, self.rejected = directory, num_shards, rejected
 
     def expand(self, tables):
-        num_shards = tables.pipeline | "ShardCount" >> beam.Create([self.num_shards])
         paths = (
             tables
             | "KeyByShard" >> beam.ParDo(_KeyTableByShardFn(self.num_shards))
             | "GroupShards" >> beam.GroupByKey()
-            | "WriteShard" >> beam.ParDo(_WriteTableShardFn(self.directory, self.rejected),
-                                         beam.pvalue.AsSingleton(num_shards))
+            | "WriteShard" >> beam.ParDo(_WriteTableShardFn(self.directory, self.rejected), self.num_shards)
         )
-        return paths, num_shards
+        return paths, self.num_shards
 
 
 class _TableBundleStatsFn(beam.DoFn):
@@ -254,16 +251,16 @@ class _TableBundleStatsFn(beam.DoFn):
 
     def start_bundle(self):
         self._acc: dict = {}
+        self._n = 0
 
     def process(self, table: pa.Table):
         if self.kind == "read":
-            self._acc["read"] = self._acc.get("read", 0) + table.num_rows
+            self._n += table.num_rows
         elif table.num_rows:
             self._acc = merge_stats(self._acc, table_stats(table, self.kind == "kept"))
 
     def finish_bundle(self):
-        if self._acc:
-            yield GlobalWindows.windowed_value(self._acc)
+        yield from _bundle_totals(self.kind, self._acc, self._n)
 
 
 class WriteTableStageOutput(beam.PTransform):

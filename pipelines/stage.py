@@ -200,8 +200,9 @@ def run_stage(spec: StageSpec, argv: list[str] | None = None) -> dict[str, Any]:
                 if out.get("unreadable") is not None else read["unreadable"]
             ),
             "read": out.get("read", read["docs"]),
-            "stats": (tuple(stats) | "FlattenStageStats" >> beam.Flatten()) if stats
-            else p | "NoStageStats" >> beam.Create([]),
+            # A tuple (Beam takes a tuple's PCollections as inputs; a list would be made a Create of them):
+            # flattened with the write step's own counts, one combine for all.
+            "stats": tuple(stats),
         }
         shard_bytes = max(1, int(args.shard_size_mb * 1024 * 1024))
         # A stage may size its own output (e.g. mix upsampling); by default the count comes from the input
