@@ -31,10 +31,26 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from curation.errors import ConfigError
-from curation.text.script import _RARE_SCRIPTS_RE, line_scripts, script_counts
+from curation.native import ENV as NATIVE_ENV
+from curation.native import module as native_module
+from curation.text.normalize import count_matches
+from curation.text.script import (
+    _OTHER_LETTER_RE,
+    HANGUL_RE,
+    KANA_RE,
+    count_han_fast,
+    count_latin_fast,
+    line_scripts,
+    script_counts,
+)
 
 if TYPE_CHECKING:
     import numpy as np
+
+try:  # the optional C kernel (curation/text/_script_native.c), built by pip install where it can be
+    from curation.text import _script_native
+except ImportError:  # not built: the numpy path runs
+    _script_native = None
 
 LOG = logging.getLogger(__name__)
 
@@ -172,16 +188,17 @@ class LanguageRouter:
         """`route` over a batch: (langs, attribute -> float64 array, NaN where `route` writes no value).
 
         Exactly `route(text)` for every text (tests/test_quality/test_table.py checks it): the same
-        cascade, whose script steps run on the whole batch at once (one code point array, a class table,
-        `bincount`s per document and per line). A text whose letters are only Han (U+4000-U+9FFF) and
-        ASCII Latin is settled without fastText when the script counts decide it: no letter -> `other`;
-        Han weighing at least as much as Latin and no bilingual line balance (one script under 3% of the
-        letter weight, or per-line weights with a minority share under `bilingual_min_share`, or no
-        Latin-majority line) -> `zh`, scored by the Han byte share. Everything else (kana, Hangul, other
-        scripts, a bilingual candidate, Latin-majority text, longer than `scan_chars` or 2000 lines)
-        goes through `route` one by one: fastText is asked only there.
+        cascade, whose script steps run on the whole batch at once. `script_counts` of every text comes
+        from one histogram of its code points' script classes (`_script_hist`: a C pass where built), and
+        `line_scripts` from per-line sums over the documents that need it. A text is settled without
+        fastText when the script counts decide it: no letter -> `other`; Han weighing at least as much as
+        Latin, kana plus Hangul under `max_kana_hangul`, and no bilingual line balance (one script under 3%
+        of the weight, or per-line weights with a minority share under `bilingual_min_share`, or no
+        Latin-majority line) -> `zh`, scored by the Han byte share. Everything else (a bilingual
+        candidate, Latin-majority or kana/Hangul text, longer than `scan_chars` or 2000 lines) goes
+        through `route` one by one: fastText is asked only there.
         """
-        import numpy as np  # here, not at import: see _script_classes
+        import numpy as np  # here, not at import: see _script_hist
 
         n = len(texts)
         out = {a: np.full(n, np.nan) for a in ROUTE_ATTRS}
@@ -189,40 +206,42 @@ class LanguageRouter:
         if not n:
             return langs, out
         # Texts longer than `scan_chars` go through `route` (its scan is cut there): left out of the array.
-        cut = [t if len(t) <= self.scan_chars else "" for t in texts]
-        lengths = np.fromiter(map(len, cut), dtype=np.int64, count=n)
-        long = np.fromiter((len(t) > self.scan_chars for t in texts), dtype=bool, count=n)
-        cps = np.frombuffer("".join(cut).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        cls = _script_classes(cps)
-        doc = np.repeat(np.arange(n), lengths)
-        counts = np.bincount(doc * 4 + cls, minlength=4 * n).reshape(n, 4)
-        han, latin, rare = counts[:, 1], counts[:, 2], counts[:, 3]
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        long = lengths > self.scan_chars
+        if long.any():
+            lengths[long] = 0
+            joined = "".join(t for t, skip in zip(texts, long.tolist()) if not skip)
+        else:
+            joined = "".join(texts)
+        cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        off = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=off[1:])
+        hist = _script_hist(cps, off)  # fills the class tables
+        han, latin, kana, hangul, other = (hist @ _COMBO_SCRIPTS).T  # each document's `script_counts`
+        letters = han + latin + kana + hangul + other
         zh_b = 3 * han
-        base = (rare == 0) & ~long
-        no_letters = base & (han + latin == 0)
-        one_sided = np.minimum(zh_b, latin) < 0.03 * (zh_b + latin)  # `route`: no per-line analysis
-        zh_first = (han > 0) & (zh_b >= latin)
-        zh = base & one_sided & zh_first
+        no_letters = ~long & (letters == 0)
+        both = np.minimum(zh_b, latin) >= 0.03 * (zh_b + latin)  # `route`: per-line analysis
+        zh_first = ~long & (han > 0) & (zh_b >= latin) & ((kana + hangul) / np.maximum(letters, 1) < self.max_kana_hangul)
+        zh = zh_first & ~both
         minority = np.zeros(n)
-        two = base & ~one_sided & ~no_letters & zh_first
+        two = zh_first & both
         if two.any():
-            # Per-line analysis on the characters of those documents only.
-            sub = two[doc]
+            # Per-line analysis on the characters of those documents only (every class is known by now).
             which = np.flatnonzero(two)
-            shares, settled = self._line_shares(cps[sub], cls[sub], np.repeat(np.arange(len(which)), lengths[which]),
-                                                lengths[which])
+            sub = np.concatenate([cps[a:b] for a, b in zip(off[which].tolist(), off[which + 1].tolist())])
+            shares, settled = self._line_shares(sub, lengths[which])
             minority[which[settled]] = shares[settled]
             zh[which[settled]] = True
         hs, ls, sc, bs = (out[ATTR.format(a)] for a in ("han_share", "latin_share", "score", "bilingual_share"))
         for a in (hs, ls, sc):
             a[no_letters] = 0.0
-        pure = zh & (latin == 0)  # all-Han letters: every share is exact, no rounding to do
+        pure = zh & (letters == han)  # all letters Han: every share is exact, no rounding to do
         hs[pure], ls[pure], sc[pure], bs[pure] = 1.0, 0.0, 1.0, 0.0
         mixed = zh & ~pure
-        for i, h, lat, m in zip(np.flatnonzero(mixed).tolist(), han[mixed].tolist(), latin[mixed].tolist(),
-                                minority[mixed].tolist()):
-            letters = h + lat
-            hs[i], ls[i], sc[i], bs[i] = round(h / letters, 4), round(lat / letters, 4), round(3 * h / (3 * h + lat), 4), round(m, 4)
+        h, lat, let = han[mixed], latin[mixed], letters[mixed]  # int64: each quotient is Python's int / int
+        hs[mixed], ls[mixed], sc[mixed], bs[mixed] = (_round4(h / let), _round4(lat / let),
+                                                      _round4(3 * h / (3 * h + lat)), _round4(minority[mixed]))
         lang_arr = np.full(n, "other", dtype=object)
         lang_arr[zh] = "zh"
         langs = lang_arr.tolist()
@@ -233,17 +252,40 @@ class LanguageRouter:
                 out[k][i] = v
         return langs, out
 
-    def _line_shares(self, cps, cls, doc, lengths):
-        """`line_scripts` for documents whose letters are only Han U+4000-U+9FFF and ASCII (code points,
-        classes and document index of their characters, and their lengths): (minority share per
-        document, True where it rules `bilingual` out). A document that could be bilingual (Han-majority
-        and Latin-majority lines, minority >= `bilingual_min_share`) or has 2000 lines or more
-        (`line_scripts` stops there) is not settled."""
+    def _line_shares(self, cps, lengths, native: bool | None = None):
+        """`line_scripts` for documents (their code points, classified in `_CLASSES`, and lengths): (minority
+        share per document, True where it rules `bilingual` out). A document that could be bilingual
+        (Han-majority and Latin-majority lines, minority >= `bilingual_min_share`) or has 2000 lines or
+        more (`line_scripts` stops there) is not settled. The C kernel `line_weights` where it is built
+        (`native=False`: numpy), the same integer sums."""
         import numpy as np
 
         n = len(lengths)
         starts = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=starts[1:])
+        mod = _script_kernel() if native is not False else None
+        if mod is not None:
+            stats = np.zeros((n, 5), dtype=np.int64)
+            mod.line_weights(cps, starts, _CLASSES, stats)
+            zh_w, en_w, zh_n, en_n, n_breaks = stats.T
+        else:
+            zh_w, en_w, zh_n, en_n, n_breaks = self._line_weights_numpy(cps, starts)
+        # `minority_share`: the weights are whole numbers (exact in float64), so the quotient is Python's
+        total = zh_w + en_w
+        share = np.minimum(zh_w, en_w) / np.maximum(total, 1)
+        settled = (n_breaks < 2000) & ~((zh_n > 0) & (en_n > 0) & (share >= self.bilingual_min_share))
+        return np.where(settled, share, 0.0), settled
+
+    @staticmethod
+    def _line_weights_numpy(cps, starts):
+        """`line_weights` (see curation/text/_script_native.c) in numpy: per document, the Han- and
+        Latin-majority lines' weights and counts, and its "\\n" count (float64 holding whole numbers)."""
+        import numpy as np
+
+        n = len(starts) - 1
+        lengths = np.diff(starts)
+        doc = np.repeat(np.arange(n), lengths)
+        cls = _CLASSES[cps]
         newline = cps == 10
         line_start = np.zeros(len(cps), dtype=bool)
         line_start[1:] = newline[:-1]
@@ -253,8 +295,8 @@ class LanguageRouter:
         weight = 1 + (cps >= 0x80) + (cps >= 0x800) + (cps >= 0x10000)
         weight[(cps == 32) | newline] = 0
         n_lines = int(line[-1]) + 1 if len(line) else 0
-        han = np.bincount(line, weights=cls == 1, minlength=n_lines)
-        lat = np.bincount(line, weights=cls == 2, minlength=n_lines)
+        han = np.bincount(line, weights=(cls & _HAN) > 0, minlength=n_lines)
+        lat = np.bincount(line, weights=(cls & _LATIN) > 0, minlength=n_lines)
         w = np.bincount(line, weights=weight, minlength=n_lines)
         line_doc = doc[line_start]
         zh_line = (han > 0) & (3 * han >= lat)
@@ -264,44 +306,100 @@ class LanguageRouter:
         zh_n = np.bincount(line_doc, weights=zh_line, minlength=n)
         en_n = np.bincount(line_doc, weights=en_line, minlength=n)
         n_breaks = np.bincount(doc, weights=newline, minlength=n)
-        shares = np.zeros(n)
-        settled = np.zeros(n, dtype=bool)
-        for i in np.flatnonzero(n_breaks < 2000).tolist():
-            zw, ew = int(zh_w[i]), int(en_w[i])
-            share = min(zw, ew) / (zw + ew) if zw + ew else 0.0
-            if not (zh_n[i] and en_n[i] and share >= self.bilingual_min_share):
-                shares[i], settled[i] = share, True
-        return shares, settled
+        return zh_w, en_w, zh_n, en_n, n_breaks
 
 
-_TABLE = None
-_UNKNOWN = 255
+def _script_kernel():
+    """The C kernel module, or None (not built, or `QINGLIU_NATIVE=0`; read on every call)."""
+    return None if os.environ.get(NATIVE_ENV, "1") == "0" else _script_native
 
 
-def _script_classes(cps: "np.ndarray") -> "np.ndarray":
-    """uint8 class of every code point in `cps` for `route_batch`: 1 = U+4000-U+9FFF (what
-    `script_counts` counts as Han by UTF-8 lead byte), 2 = ASCII letter, 3 = anything `script_counts` treats
-    as a rare script (kana, Hangul, other letters, non-ASCII Latin, Han outside U+4000-U+9FFF), 0 = the rest.
+def _round4(x: "np.ndarray") -> "np.ndarray":
+    """Python's `round(v, 4)` of every value (the method of `curation.quality.batch.round5`).
 
-    The table over all of Unicode is filled lazily, with the very regex `script_counts` uses, for the code
-    points a batch brings (a few thousand distinct ones; the full table would take ~0.3 s per worker).
-    """
+    `rint(x * 1e4) / 1e4` is Python's result wherever x * 1e4 (itself rounded) is not next to a half: the
+    integer is then the one Python's correctly rounded decimal holds, and the division is correctly
+    rounded like Python's conversion of that decimal back to a float. The few values next to a half (and
+    any too large or not finite) go through `round`."""
+    import numpy as np
+
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = x * 1e4
+        out = np.rint(y) / 1e4
+        near = (np.abs(y - np.floor(y) - 0.5) < 1e-6) | ~np.isfinite(out) | (np.abs(x) >= 2.0**52 / 1e4)
+    for i in np.flatnonzero(near & ~np.isnan(x)).tolist():
+        out[i] = round(float(x[i]), 4)
+    return out
+
+
+# Script classes of a code point, as bits: what `script_counts` (and `line_scripts`) count it as. A code
+# point can count twice (U+3400 is Han and another letter, "é" Latin and another letter), as it does there.
+_HAN, _LATIN, _KANA, _HANGUL, _OTHER = 1, 2, 4, 8, 16
+_UNKNOWN = 32  # not classified yet: the table is filled as code points come
+_CLASSES = None
+_COMBO_SCRIPTS = None  # (33, 5) int64: combination -> its (han, latin, kana, hangul, other) counts
+
+
+def _class_table() -> "np.ndarray":
+    """The script classes of every code point (uint8 over 0x110000), `_UNKNOWN` where not known yet."""
+    import numpy as np
+
+    global _CLASSES, _COMBO_SCRIPTS
+    if _CLASSES is None:
+        table = np.full(0x110000, _UNKNOWN, dtype=np.uint8)
+        table[:0x80] = 0  # ASCII: only its letters count, as Latin
+        table[ord("A"):ord("Z") + 1] = _LATIN
+        table[ord("a"):ord("z") + 1] = _LATIN
+        table[0x4000:0xA000] = _HAN  # U+4000-U+9FFF: Han by UTF-8 lead byte, never "another letter"
+        _CLASSES = table
+        combos = np.arange(_UNKNOWN + 1)
+        _COMBO_SCRIPTS = np.stack([(combos & bit) > 0 for bit in (_HAN, _LATIN, _KANA, _HANGUL, _OTHER)],
+                                  axis=1).astype(np.int64)
+        _COMBO_SCRIPTS[_UNKNOWN] = 0
+    return _CLASSES
+
+
+def _classify(cps: "np.ndarray") -> None:
+    """Fill the table for the distinct code points `cps`, each with `script_counts`' own counting functions
+    on that one character (every one of them counts characters one by one)."""
+    table = _class_table()
+    for c in cps.tolist():
+        ch = chr(c)
+        table[c] = (_HAN * (count_han_fast(ch) > 0) | _LATIN * (count_latin_fast(ch) > 0)
+                    | _KANA * (count_matches(KANA_RE, ch) > 0) | _HANGUL * (count_matches(HANGUL_RE, ch) > 0)
+                    | _OTHER * (count_matches(_OTHER_LETTER_RE, ch) > 0))
+
+
+def _script_hist(cps: "np.ndarray", off: "np.ndarray", native: bool | None = None) -> "np.ndarray":
+    """(documents, 33) int64: how many code points of each class combination document d = cps[off[d]:
+    off[d + 1]] holds (`_UNKNOWN` column 0). One pass of the C kernel `class_hist` where it is built
+    (`native=False`: numpy's repeat + bincount); the documents that bring code points not classified yet
+    are counted again once those are."""
     # numpy is imported lazily in this module: `curate train` imports it (via `load_fasttext`) in the
     # worker process that trains, and fasttext 0.9.2's training hits its "Encountered NaN" on the test
     # corpus when numpy was imported there first (tests/test_quality/test_fasttext.py).
     import numpy as np
 
-    global _TABLE
-    if _TABLE is None:
-        table = np.full(0x110000, _UNKNOWN, dtype=np.uint8)
-        table[0x4000:0xA000] = 1
-        table[ord("A"):ord("Z") + 1] = 2
-        table[ord("a"):ord("z") + 1] = 2
-        _TABLE = table
-    cls = _TABLE[cps]
-    unknown = cls == _UNKNOWN
-    if unknown.any():
-        new = np.unique(cps[unknown])
-        _TABLE[new] = [3 if _RARE_SCRIPTS_RE.match(chr(c)) else 0 for c in new.tolist()]
-        cls = _TABLE[cps]
-    return cls
+    width = _UNKNOWN + 1
+    table = _class_table()
+    mod = native_module() if native is not False else None
+
+    def hist_of(cps: np.ndarray, off: np.ndarray) -> np.ndarray:
+        k = len(off) - 1
+        if mod is None:
+            doc = np.repeat(np.arange(k, dtype=np.int64) * width, np.diff(off))
+            return np.bincount(doc + table[cps], minlength=k * width).reshape(k, width)
+        hist = np.zeros((k, width), dtype=np.int64)
+        mod.class_hist(cps, off, table, hist)
+        return hist
+
+    hist = hist_of(cps, off)
+    again = np.flatnonzero(hist[:, _UNKNOWN])
+    if len(again):
+        sub = np.concatenate([cps[a:b] for a, b in zip(off[again].tolist(), off[again + 1].tolist())])
+        _classify(np.unique(sub[table[sub] == _UNKNOWN]))
+        sub_off = np.zeros(len(again) + 1, dtype=np.int64)
+        np.cumsum(off[again + 1] - off[again], out=sub_off[1:])
+        hist[again] = hist_of(sub, sub_off)
+    return hist
