@@ -5,7 +5,10 @@ token (a string hash, an open-addressing dictionary probe, a `std::unordered_map
 word bigram, and a product-quantization decode of every row it adds), and the caller first builds one
 space-joined string per document in Python. Together that was 45 % of the stage's tagging time (about
 120 ms per MB of zh text). Here the same model is evaluated over a whole batch with table lookups and
-`bincount`s (about 35 ms per MB; `python bench/quality_bench.py --part features`).
+`bincount`s (about 35 ms per MB; `python bench/quality_bench.py --part features`), or, where the optional C
+kernel is built (`_fasttext_native.c`, `BatchScorer.view_probabilities`), per document in one pass over its
+code points that also makes the input view (about 8 ms per MB, the same sums to the bit). The numpy path
+stays the reference; `QINGLIU_NATIVE=0` switches the kernel off.
 
 What is re-implemented, and only this: `Dictionary::getLine` for a supervised model without subwords
 (`maxn == 0`): tokens split on fastText's separators (space, `\\n \\r \\t \\v \\f \\0`), an end-of-sentence
@@ -182,11 +185,11 @@ class BatchScorer:
     bucket: int
     nwords: int
     ngram_row: np.ndarray | None  # bucket id -> row (-1: pruned); None: all buckets, row = nwords + id
-    cp_hash: np.ndarray  # fnv1a of the code points below _CP_TABLE (the rest are hashed when they occur)
     cp_word: np.ndarray  # word id of each one-character word, else -1
     words: dict[str, int]
     eos: tuple[int, int]
     _token_cache: dict = field(default_factory=dict, repr=False)
+    _cp_hash: np.ndarray | None = field(default=None, repr=False)  # fnv1a of the code points below _CP_TABLE
     _margins: dict = field(default_factory=dict, repr=False)  # label column -> row logit margins (2 labels)
     _cls: tuple | None = field(default=None, repr=False)  # (the caller's class table, it with CLS_SEP set)
     _words_native: tuple | None = field(default=None, repr=False)  # the kernel's word table (`_word_table`)
@@ -222,7 +225,7 @@ class BatchScorer:
         out = np.asarray(model.f.getOutputMatrix(), dtype=np.float64)
         return cls(row_logits=rows.astype(np.float64) @ out.T, labels=list(labels),
                    word_ngrams=head["word_ngrams"], bucket=head["bucket"], nwords=head["nwords"], ngram_row=ngram_row,
-                   cp_hash=codepoint_hashes(np.arange(_CP_TABLE)), cp_word=cp_word, words=word_id,
+                   cp_word=cp_word, words=word_id,
                    eos=(fnv1a(EOS), word_id.get(EOS, -1)))
 
     # -- tokens ------------------------------------------------------------------------------------------
@@ -234,7 +237,9 @@ class BatchScorer:
         for c in _SEP_CHARS:
             keep &= cps != ord(c)
         cps, doc = cps[keep], doc[keep]
-        hashes = self.cp_hash[np.minimum(cps, _CP_TABLE - 1)]
+        if self._cp_hash is None:  # the numpy path's table (~15 ms to build: not at load, the C kernel hashes itself)
+            self._cp_hash = codepoint_hashes(np.arange(_CP_TABLE))
+        hashes = self._cp_hash[np.minimum(cps, _CP_TABLE - 1)]
         big = cps >= _CP_TABLE
         if big.any():
             hashes[big] = codepoint_hashes(cps[big])
