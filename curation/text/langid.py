@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -338,6 +339,7 @@ def _round4(x: "np.ndarray") -> "np.ndarray":
 _HAN, _LATIN, _KANA, _HANGUL, _OTHER = 1, 2, 4, 8, 16
 _UNKNOWN = 32  # not classified yet: the table is filled as code points come
 _CLASSES = None
+_CLASSES_LOCK = threading.Lock()
 _COMBO_SCRIPTS = None  # (33, 5) int64: combination -> its (han, latin, kana, hangul, other) counts
 
 
@@ -346,7 +348,9 @@ def _class_table() -> "np.ndarray":
     import numpy as np
 
     global _CLASSES, _COMBO_SCRIPTS
-    if _CLASSES is None:
+    with _CLASSES_LOCK:  # one table per process: threads classify into it and read it (Beam's threaded runner)
+        if _CLASSES is not None:
+            return _CLASSES
         table = np.full(0x110000, _UNKNOWN, dtype=np.uint8)
         table[:0x80] = 0  # ASCII: only its letters count, as Latin
         table[ord("A"):ord("Z") + 1] = _LATIN
@@ -357,7 +361,7 @@ def _class_table() -> "np.ndarray":
         _COMBO_SCRIPTS = np.stack([(combos & bit) > 0 for bit in (_HAN, _LATIN, _KANA, _HANGUL, _OTHER)],
                                   axis=1).astype(np.int64)
         _COMBO_SCRIPTS[_UNKNOWN] = 0
-    return _CLASSES
+        return _CLASSES
 
 
 def _classify(cps: "np.ndarray") -> None:
