@@ -1,0 +1,73 @@
+"""The table shuffle (`pipelines.io_tables`): the attribute map's transit form decodes to the same map, and a
+shard written from shuffled, transit-encoded parts has the bytes `write_parquet` writes for the documents."""
+
+from __future__ import annotations
+
+import random
+
+import pyarrow as pa
+import pytest
+
+from curation.schema import ATTRIBUTES_TYPE, Document, to_table
+from pipelines.io import write_parquet
+from pipelines.io_tables import (
+    _TRANSIT_ATTRIBUTES,
+    _to_transit,
+    _transit_map,
+    table_from_ipc,
+    table_to_ipc,
+    write_table_parquet,
+)
+
+SAME = [("quality/a_v1", 1.0), ("quality/b_v1", 0.5), ("lang/zh_v1", 0.25)]
+
+
+@pytest.mark.parametrize("rows", [
+    [SAME] * 5,  # every row the same keys: the tiled fast path
+    [SAME, SAME[:2], SAME],  # a row with fewer keys
+    [SAME, None, SAME],  # a null map
+    [[("a", 1.0), ("b", None)]] * 3,  # a null value
+    [[("a", 1.0), ("b", 2.0)], [("b", 1.0), ("a", 2.0)]],  # same keys, other order
+    [[("ab", 1.0), ("c", 2.0)], [("a", 1.0), ("bc", 2.0)]],  # same bytes per row, other keys
+    [[("a", 1.0), ("a", 2.0)]] * 3,  # a repeated key (no dictionary of unique names from the first row)
+    [[("键", 1.0), ("😀", 2.0)]] * 4,  # multi-byte keys
+    [[], []],
+    [],
+], ids=["same", "fewer", "null_map", "null_value", "order", "split", "repeated_key", "utf8", "empty_maps", "no_rows"])
+def test_transit_map_decodes_to_the_same_map(rows):
+    arr = pa.array(rows, ATTRIBUTES_TYPE)
+    for part in (arr, arr.slice(1), arr.slice(1, max(0, len(arr) - 2))):
+        transit = _transit_map(part)
+        assert transit.type == _TRANSIT_ATTRIBUTES
+        assert transit.cast(ATTRIBUTES_TYPE).equals(part)
+
+
+def _docs(n: int) -> list[Document]:
+    rng = random.Random(0)
+    docs = []
+    for i in range(n):
+        attrs = {"quality/a_v1": float(i), "quality/b_v1": 0.5}
+        if i % 7:  # most rows share their keys (fast path), some have one more (cast path)
+            attrs["quality/c_v1"] = rng.random()
+        docs.append(Document(id=f"d{rng.randrange(10**6):06d}-{i}", text="文本" * (i % 5 + 1), lang="zh", source="s",
+                             attributes=attrs, source_file="f", row=i))
+    return docs
+
+
+@pytest.mark.parametrize("rejected", [False, True])
+def test_shard_from_transit_parts_has_the_document_writers_bytes(tmp_path, rejected):
+    docs = _docs(300)
+    if rejected:
+        docs = [d.rejected("quality", "too_short") for d in docs]
+    uniform = to_table([d for d in docs if len(d.attributes) == 3], rejected=rejected)
+    mixed = to_table(docs[::2], rejected=rejected)
+    assert _to_transit(uniform).column("attributes").type == _TRANSIT_ATTRIBUTES
+    parts = [table_from_ipc(table_to_ipc(_to_transit(t))) for t in (uniform, mixed)]
+    # the shard of `uniform` + `mixed` minus the overlap: what two bundles' parts of one shard would hold
+    ids = set(mixed.column("id").to_pylist())
+    keep = pa.array([i not in ids for i in parts[0].column("id").to_pylist()])
+    parts[0] = parts[0].filter(keep)
+    write_table_parquet(str(tmp_path / "tables.parquet"), pa.concat_tables(parts), rejected=rejected)
+    shard = [d for d in docs if len(d.attributes) == 3 and d.id not in ids] + docs[::2]
+    write_parquet(str(tmp_path / "docs.parquet"), shard, rejected=rejected)
+    assert (tmp_path / "tables.parquet").read_bytes() == (tmp_path / "docs.parquet").read_bytes()
