@@ -2,11 +2,7 @@
  * over memory. Every function has a numpy reference in Python that gives the same numbers; tests compare
  * the two. Arrays come in through the buffer protocol (numpy arrays, C-contiguous, dtypes checked by the
  * Python wrappers), so this file needs no numpy headers. */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "_native.h"
 
 /* char_ngram_counts(codes, off, rn, rhead, rtail, best, cover)
  *
@@ -20,22 +16,24 @@
  * come in ascending n; the rounds a head or tail refers to come earlier. Keys are compared whole, so the
  * hash only decides where a key is stored: the ids are exact. */
 
-/* A C-contiguous buffer of `itemsize`-byte items whose struct format is one of `formats` (space-separated,
- * with or without a leading '<' or '='). */
-static int get_buf(PyObject *obj, Py_buffer *buf, int writable, const char *name, Py_ssize_t itemsize,
-                   const char *formats, const char *what) {
+int qn_get_buf(PyObject *obj, Py_buffer *buf, Py_ssize_t itemsize, const char *kinds, int writable, const char *name) {
     if (PyObject_GetBuffer(obj, buf, (writable ? PyBUF_WRITABLE : 0) | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
         return -1;
     const char *f = buf->format ? buf->format : "B";
-    if (*f == '<' || *f == '=')
+    while (*f == '<' || *f == '=' || *f == '@')
         f++;
-    int ok = buf->itemsize == itemsize && strlen(f) == 1 && strchr(formats, *f) != NULL;
-    if (!ok) {
-        PyErr_Format(PyExc_TypeError, "%s: %s is needed (format %s)", name, what, buf->format ? buf->format : "?");
+    if (buf->itemsize != itemsize || f[0] == '\0' || f[1] != '\0' || !strchr(kinds, f[0])) {
+        PyErr_Format(PyExc_TypeError, "%s: items of %zd bytes (%s) are needed, not format %s", name, itemsize,
+                     kinds, buf->format ? buf->format : "B");
         PyBuffer_Release(buf);
         return -1;
     }
     return 0;
+}
+
+void qn_release(Py_buffer *b, int got) {
+    for (int i = 0; i < got; i++)
+        PyBuffer_Release(&b[i]);
 }
 
 static PyObject *char_ngram_counts(PyObject *self, PyObject *args) {
@@ -49,7 +47,7 @@ static PyObject *char_ngram_counts(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6]))
         return NULL;
     for (; got < 7; got++)
-        if (get_buf(o[got], &b[got], got >= 5, names[got], 8, "lq", "an int64 array") < 0)
+        if (qn_get_buf(o[got], &b[got], 8, "lq", got >= 5, names[got]) < 0)
             goto done;
     const int64_t *codes = b[0].buf, *off = b[1].buf, *rn = b[2].buf, *rhead = b[3].buf, *rtail = b[4].buf;
     int64_t *best = b[5].buf, *cover = b[6].buf;
@@ -205,8 +203,7 @@ done:
     free(counts);
     free(seen);
     free(tstamp);
-    for (int i = 0; i < got; i++)
-        PyBuffer_Release(&b[i]);
+    qn_release(b, got);
     return result;
 }
 
@@ -240,11 +237,9 @@ static PyObject *normalize_codes(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8],
                           &o[9], &o[10], &o[11], &o[12], &o[13]))
         return NULL;
-    for (; got < NB; got++) {
-        const char *what = sizes[got] == 1 ? "a bool array" : sizes[got] == 4 ? "a uint32 array" : "an int64 array";
-        if (get_buf(o[got], &b[got], got >= 7, names[got], sizes[got], formats[got], what) < 0)
+    for (; got < NB; got++)
+        if (qn_get_buf(o[got], &b[got], sizes[got], formats[got], got >= 7, names[got]) < 0)
             goto done;
-    }
     const uint32_t *cp = b[0].buf, *mapped_t = b[3].buf, *packed_t = b[4].buf, *pool = b[6].buf;
     const int64_t *start = b[1].buf, *lens = b[2].buf, *img = b[5].buf;
     uint32_t *mapped = b[7].buf, *out = b[10].buf;
@@ -354,8 +349,7 @@ static PyObject *normalize_codes(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     result = PyLong_FromLongLong(wm > wo ? wm : wo);
 done:
-    for (int i = 0; i < got; i++)
-        PyBuffer_Release(&b[i]);
+    qn_release(b, got);
     return result;
 }
 
@@ -368,13 +362,12 @@ static PyObject *class_hist(PyObject *self, PyObject *args) {
     const char *names[4] = {"cp", "off", "index", "hist"};
     const Py_ssize_t sizes[4] = {4, 8, 1, 8};
     const char *formats[4] = {"IL", "lq", "B", "lq"};
-    const char *whats[4] = {"a uint32 array", "an int64 array", "a uint8 array", "an int64 array"};
     int got = 0;
     PyObject *result = NULL;
     if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3]))
         return NULL;
     for (; got < 4; got++)
-        if (get_buf(o[got], &b[got], got == 3, names[got], sizes[got], formats[got], whats[got]) < 0)
+        if (qn_get_buf(o[got], &b[got], sizes[got], formats[got], got == 3, names[got]) < 0)
             goto done;
     const uint32_t *cp = b[0].buf;
     const int64_t *off = b[1].buf;
@@ -408,8 +401,7 @@ static PyObject *class_hist(PyObject *self, PyObject *args) {
     result = Py_None;
     Py_INCREF(result);
 done:
-    for (int i = 0; i < got; i++)
-        PyBuffer_Release(&b[i]);
+    qn_release(b, got);
     return result;
 }
 
@@ -425,7 +417,16 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "_native", "Qingliu's optional C kernels.", -1,
-                                       methods};
+static struct PyModuleDef moduledef = {
+    PyModuleDef_HEAD_INIT, "_native",
+    "Qingliu's optional C kernels (see curation/native.py); fastText's and routing's come from their own files.", -1,
+    methods};
 
-PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&moduledef); }
+PyMODINIT_FUNC PyInit__native(void) {
+    PyObject *m = PyModule_Create(&moduledef);
+    if (m && (PyModule_AddFunctions(m, qn_fasttext_methods) < 0 || PyModule_AddFunctions(m, qn_script_methods) < 0)) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -9,34 +9,13 @@
  * sums are identical, not close. The mean, the softmax and the binding's float32 log stay in numpy, shared
  * by both paths. Arrays come in through the buffer protocol (no numpy headers); the Python wrapper makes
  * them contiguous and of the right dtype, and the kernel checks sizes and every index it reads through. */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../_native.h"
 
 /* Bits of the code point class table (fasttext_batch.py names them CLS_*). */
 #define CLS_SEP 1       /* a fastText separator: space \n \r \t \v \f \0 */
 #define CLS_HAN 2       /* Han as `han_counts` counts it: decides the character view */
 #define CLS_SPACE 4     /* Python's str.isspace(): `_word_view` turns a run of them into one space */
 #define CLS_HAN_TOKEN 8 /* a character `_word_view` makes a token of its own */
-
-/* A C-contiguous buffer of `itemsize`-byte items whose struct format letter is one of `kinds`. */
-static int get_buf(PyObject *obj, Py_buffer *buf, Py_ssize_t itemsize, const char *kinds, int writable,
-                   const char *name) {
-    if (PyObject_GetBuffer(obj, buf, (writable ? PyBUF_WRITABLE : 0) | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
-        return -1;
-    const char *f = buf->format ? buf->format : "B";
-    while (*f == '<' || *f == '=' || *f == '@')
-        f++;
-    if (buf->itemsize != itemsize || f[0] == '\0' || f[1] != '\0' || !strchr(kinds, f[0])) {
-        PyErr_Format(PyExc_TypeError, "%s: items of %zd bytes (%s) are needed, not format %s", name, itemsize,
-                     kinds, buf->format ? buf->format : "B");
-        PyBuffer_Release(buf);
-        return -1;
-    }
-    return 0;
-}
 
 /* fastText's `Dictionary::hash` step for one code point: FNV-1a over its UTF-8 bytes, each byte
  * sign-extended to 32 bits first (`int8_t`). A surrogate is encoded as three bytes, as Python's
@@ -92,7 +71,7 @@ static PyObject *word_slots(PyObject *self, PyObject *args) {
     static const Py_ssize_t sizes[3] = {4, 8, 4};
     static const char *names[3] = {"cps", "off", "slots"};
     for (; got < 3; got++)
-        if (get_buf(o[got], &b[got], sizes[got], kinds[got], got == 2, names[got]) < 0)
+        if (qn_get_buf(o[got], &b[got], sizes[got], kinds[got], got == 2, names[got]) < 0)
             goto done;
     const uint32_t *cps = b[0].buf;
     const int64_t *off = b[1].buf;
@@ -118,8 +97,7 @@ static PyObject *word_slots(PyObject *self, PyObject *args) {
     result = Py_None;
     Py_INCREF(result);
 done:
-    for (int i = 0; i < got; i++)
-        PyBuffer_Release(&b[i]);
+    qn_release(b, got);
     return result;
 }
 
@@ -165,7 +143,7 @@ static PyObject *view_sums(PyObject *self, PyObject *args) {
                   {4, "IL", 0, "wcps"}, {8, "qlQL", 0, "woff"}, {4, "il", 0, "slots"}, {8, "d", 0, "weights"},
                   {8, "ql", 0, "ngram_row"}, {8, "d", 1, "sums"}, {8, "ql", 1, "counts"}};
     for (; got < NB; got++)
-        if (get_buf(o[got], &b[got], spec[got].size, spec[got].kinds, spec[got].writable, spec[got].name) < 0)
+        if (qn_get_buf(o[got], &b[got], spec[got].size, spec[got].kinds, spec[got].writable, spec[got].name) < 0)
             goto done;
     const uint32_t *cps = b[0].buf, *wcps = b[4].buf;
     const int64_t *off = b[1].buf, *woff = b[5].buf, *ngram_row = b[8].buf;
@@ -353,12 +331,11 @@ done:
     free(acc);
     free(wid);
     free(tok);
-    for (int i = 0; i < got; i++)
-        PyBuffer_Release(&b[i]);
+    qn_release(b, got);
     return result;
 }
 
-static PyMethodDef methods[] = {
+PyMethodDef qn_fasttext_methods[] = {
     {"view_sums", view_sums, METH_VARARGS,
      "view_sums(cps, off, max_chars, cls, cp_word, wcps, woff, slots, weights, ngram_row, nwords, bucket, word_ngrams, "
      "eos_hash, eos_word, sums, counts): fastText feature sums of each sample's input view (see "
@@ -367,8 +344,3 @@ static PyMethodDef methods[] = {
      "word_slots(cps, off, slots): the open-addressing table of the model's words that view_sums reads."},
     {NULL, NULL, 0, NULL},
 };
-
-static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "_fasttext_native",
-                                       "BatchScorer's optional C kernel.", -1, methods, NULL, NULL, NULL, NULL};
-
-PyMODINIT_FUNC PyInit__fasttext_native(void) { return PyModule_Create(&moduledef); }

@@ -29,7 +29,6 @@ not read as fastText reads them make `BatchScorer.load` return None, and the cal
 
 from __future__ import annotations
 
-import os
 import struct
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -38,12 +37,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from curation.native import ENV as NATIVE_ENV
-
-try:  # the optional C kernel (curation/quality/_fasttext_native.c), built by pip install where it can be
-    from curation.quality import _fasttext_native
-except ImportError:  # not built: the numpy path runs
-    _fasttext_native = None
+from curation.native import (
+    module as native_kernel,  # view_sums, word_slots: curation/quality/_fasttext_native.c
+)
 
 EOS = "</s>"
 _MAGIC, _VERSION = 793712314, 12
@@ -57,11 +53,6 @@ CLS_SEP = 1  # a fastText separator (_SEP_CHARS)
 CLS_HAN = 2  # counted as Han by the mostly-Han test (`_every_char_a_token`)
 CLS_SPACE = 4  # whitespace to the word view (a run of it is one space; nothing else left: an empty view)
 CLS_HAN_TOKEN = 8  # a token of its own in the word view
-
-
-def native_kernel() -> ModuleType | None:
-    """The C kernel module, or None (not built, or `QINGLIU_NATIVE=0`; read on every call)."""
-    return None if os.environ.get(NATIVE_ENV, "1") == "0" else _fasttext_native
 
 
 def fnv1a(token: str) -> int:
@@ -376,7 +367,7 @@ class BatchScorer:
 
     def view_probabilities(self, texts: list[str], label: str, classes: np.ndarray, max_chars: int,
                            native: bool | None = None) -> np.ndarray | None:
-        """`probabilities` of each text's input view, by the C kernel (`_fasttext_native.view_sums`).
+        """`probabilities` of each text's input view, by the C kernel (`curation._native.view_sums`, in _fasttext_native.c).
 
         The kernel makes the view's tokens itself, from the text's first `max_chars` characters (its
         sample) as they are and a class table: a mostly-Han

@@ -6,27 +6,7 @@
  * numbers are integer counts, so both paths give the same values. Arrays come in through the buffer
  * protocol (no numpy headers); the Python wrapper makes them contiguous and of the right dtype, and the
  * kernel checks sizes and offsets. */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <stdint.h>
-#include <string.h>
-
-/* A C-contiguous buffer of `itemsize`-byte items whose struct format letter is one of `kinds`. */
-static int get_buf(PyObject *obj, Py_buffer *buf, Py_ssize_t itemsize, const char *kinds, int writable,
-                   const char *name) {
-    if (PyObject_GetBuffer(obj, buf, (writable ? PyBUF_WRITABLE : 0) | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
-        return -1;
-    const char *f = buf->format ? buf->format : "B";
-    while (*f == '<' || *f == '=' || *f == '@')
-        f++;
-    if (buf->itemsize != itemsize || f[0] == '\0' || f[1] != '\0' || !strchr(kinds, f[0])) {
-        PyErr_Format(PyExc_TypeError, "%s: items of %zd bytes (%s) are needed, not format %s", name, itemsize,
-                     kinds, buf->format ? buf->format : "B");
-        PyBuffer_Release(buf);
-        return -1;
-    }
-    return 0;
-}
+#include "../_native.h"
 
 /* line_weights(cps, off, classes, out)
  *
@@ -49,7 +29,7 @@ static PyObject *line_weights(PyObject *self, PyObject *args) {
     static const Py_ssize_t sizes[4] = {4, 8, 1, 8};
     static const char *names[4] = {"cps", "off", "classes", "out"};
     for (; got < 4; got++)
-        if (get_buf(o[got], &b[got], sizes[got], kinds[got], got == 3, names[got]) < 0)
+        if (qn_get_buf(o[got], &b[got], sizes[got], kinds[got], got == 3, names[got]) < 0)
             goto done;
     const uint32_t *cps = b[0].buf;
     const int64_t *off = b[1].buf;
@@ -103,19 +83,13 @@ static PyObject *line_weights(PyObject *self, PyObject *args) {
     result = Py_None;
     Py_INCREF(result);
 done:
-    for (int i = 0; i < got; i++)
-        PyBuffer_Release(&b[i]);
+    qn_release(b, got);
     return result;
 }
 
-static PyMethodDef methods[] = {
+PyMethodDef qn_script_methods[] = {
     {"line_weights", line_weights, METH_VARARGS,
      "line_weights(cps, off, classes, out): per document, the Han- and Latin-majority lines' weights and "
      "counts and its line breaks (see curation/text/langid.py)."},
     {NULL, NULL, 0, NULL},
 };
-
-static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "_script_native",
-                                       "Language routing's optional C kernel.", -1, methods, NULL, NULL, NULL, NULL};
-
-PyMODINIT_FUNC PyInit__script_native(void) { return PyModule_Create(&moduledef); }

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from curation.errors import ConfigError
-from curation.native import ENV as NATIVE_ENV
 from curation.native import module as native_module
 from curation.text.normalize import count_matches
 from curation.text.script import (
@@ -48,10 +47,6 @@ from curation.text.script import (
 if TYPE_CHECKING:
     import numpy as np
 
-try:  # the optional C kernel (curation/text/_script_native.c), built by pip install where it can be
-    from curation.text import _script_native
-except ImportError:  # not built: the numpy path runs
-    _script_native = None
 
 LOG = logging.getLogger(__name__)
 
@@ -264,7 +259,7 @@ class LanguageRouter:
         n = len(lengths)
         starts = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=starts[1:])
-        mod = _script_kernel() if native is not False else None
+        mod = native_module() if native is not False else None  # line_weights
         if mod is not None:
             stats = np.zeros((n, 5), dtype=np.int64)
             mod.line_weights(cps, starts, _CLASSES, stats)
@@ -308,11 +303,6 @@ class LanguageRouter:
         en_n = np.bincount(line_doc, weights=en_line, minlength=n)
         n_breaks = np.bincount(doc, weights=newline, minlength=n)
         return zh_w, en_w, zh_n, en_n, n_breaks
-
-
-def _script_kernel():
-    """The C kernel module, or None (not built, or `QINGLIU_NATIVE=0`; read on every call)."""
-    return None if os.environ.get(NATIVE_ENV, "1") == "0" else _script_native
 
 
 def _round4(x: "np.ndarray") -> "np.ndarray":

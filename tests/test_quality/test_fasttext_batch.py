@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from curation import native
-from curation.quality import fasttext_batch
 from curation.quality.fasttext_batch import (
     CLS_HAN,
     CLS_HAN_TOKEN,
@@ -391,4 +390,3 @@ def test_kernel_switch_and_input_checks(shipped, monkeypatch):
         call(cps=np.array([ord("x"), ord("y")], np.uint32), off=np.array([0, 2]), slots=np.full(16, 10**6, np.int32))
     with pytest.raises(ValueError, match="power of two"):
         mod.word_slots(wcps, woff, np.zeros(len(woff) + 3, np.int32))
-    assert fasttext_batch._fasttext_native is not None

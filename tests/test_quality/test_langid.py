@@ -143,7 +143,7 @@ def test_route_batch_equals_route_on_odd_characters(router, monkeypatch, seed, n
     _same_route(router, texts[::-1])
 
 
-@pytest.mark.skipif(langid._script_kernel() is None, reason="the C kernel is not built or QINGLIU_NATIVE=0")
+@pytest.mark.skipif(native.module() is None, reason="the C kernel is not built or QINGLIU_NATIVE=0")
 def test_line_weights_kernel_equals_numpy(router):
     texts = [t for t in _random_texts(5) if t] + SURROGATES + ["\n", "a\n", "\n中", "中文\n\nabc def\n", "好" * 3000 + "\n" * 2100]
     langid._script_hist(np.zeros(0, np.uint32), np.zeros(1, np.int64))  # the tables exist
@@ -157,13 +157,13 @@ def test_line_weights_kernel_equals_numpy(router):
     assert np.array_equal(shares, want_shares) and np.array_equal(settled, want_settled)
     starts = np.concatenate([[0], np.cumsum(lengths)])
     stats = np.zeros((len(texts), 5), np.int64)
-    langid._script_kernel().line_weights(cps, starts, langid._CLASSES, stats)
+    native.module().line_weights(cps, starts, langid._CLASSES, stats)
     assert np.array_equal(stats.T, np.array(router._line_weights_numpy(cps, starts)))
     for i in range(0, len(texts), 7):  # the weights of `line_scripts` itself
         if stats[i, 4] < 2000:
             ls = line_scripts(texts[i])
             assert stats[i, :4].tolist() == [ls.zh_weight, ls.en_weight, ls.zh_lines, ls.en_lines]
-    mod = langid._script_kernel()
+    mod = native.module()
     with pytest.raises(ValueError, match="offsets out of range"):
         mod.line_weights(cps, np.array([0, len(cps) + 1]), langid._CLASSES, np.zeros((1, 5), np.int64))
     with pytest.raises(ValueError, match="sizes do not agree"):
