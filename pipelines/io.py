@@ -65,6 +65,7 @@ PARQUET_WRITE_OPTIONS: dict[str, Any] = {
     "write_statistics": ["id"],
 }
 SUCCESS = "_SUCCESS"
+SHUFFLE_DIR = "_shuffle"  # spill files of a table shuffle (`io_tables.WriteTableShards`), deleted by Finalize
 _GLOB_CHARS = set("*?[")
 
 
@@ -452,6 +453,7 @@ class _FinalizeFn(beam.DoFn):
                 path = _join(self.output, sub, shard_name(i, n))
                 if path not in have:
                     write_parquet(path, [], rejected)
+        _delete_shuffle(self.output)  # every shard is written: nothing reads the spill files any more
         stage_stats = totals["stage"]
         extra = int(stage_stats.get("extra_copies", 0)) if stage_stats else 0
         out = finalize(totals["docs"], totals["read"], extra_copies=extra)
@@ -530,8 +532,17 @@ def _write_and_finalize(parts, output: str, stage: str, config: dict, write, bun
     )
 
 
+def _delete_shuffle(output: str) -> None:
+    """Delete the spill directory (written only under local outputs, `io_tables.WriteTableStageOutput`)."""
+    path = _join(output, SHUFFLE_DIR)
+    if "://" not in output and _exists(path):
+        FileSystems.delete([path])  # a directory: deleted with what it holds
+
+
 def prepare_output(output: str) -> None:
-    """Remove a previous run's marker, stats and shards so a rerun can never look complete early."""
+    """Remove a previous run's marker, stats, shards and spill files so a rerun can never look complete
+    early."""
+    _delete_shuffle(output)
     for name in (SUCCESS, "stats.json"):
         path = _join(output, name)
         if _exists(path):

@@ -71,3 +71,38 @@ def test_shard_from_transit_parts_has_the_document_writers_bytes(tmp_path, rejec
     shard = [d for d in docs if len(d.attributes) == 3 and d.id not in ids] + docs[::2]
     write_parquet(str(tmp_path / "docs.parquet"), shard, rejected=rejected)
     assert (tmp_path / "tables.parquet").read_bytes() == (tmp_path / "docs.parquet").read_bytes()
+
+
+def _write_shards(tables: list[pa.Table], out, spill_dir) -> dict[str, bytes]:
+    import apache_beam as beam
+
+    from pipelines.io_tables import WriteTableShards
+
+    with beam.Pipeline() as p:
+        _ = p | beam.Create(tables) | WriteTableShards(str(out), 3, spill_dir=spill_dir)
+    return {f.name: f.read_bytes() for f in sorted(out.iterdir())}
+
+
+def test_spilled_shuffle_writes_the_same_shards(tmp_path):
+    docs = _docs(400)
+    tables = [to_table(docs[i:i + 90]) for i in range(0, len(docs), 90)]
+    spill = tmp_path / "spill"
+    spilled = _write_shards(tables, tmp_path / "spilled", str(spill))
+    assert list(spill.glob("*.arrows"))  # the rows went through the spill files
+    assert spilled == _write_shards(tables, tmp_path / "plain", None) and len(spilled) == 3
+
+
+def test_table_stage_leaves_no_spill_files(tmp_path):
+    from curation.testing import write_jsonl
+    from pipelines import quality
+    from pipelines.io import SHUFFLE_DIR
+    from tests.test_quality.test_pipeline import RECORDS
+
+    src = write_jsonl(str(tmp_path / "in.jsonl"), RECORDS)
+    out = tmp_path / "out"
+    stale = out / SHUFFLE_DIR / "data" / "old.arrows"  # a failed run's leftovers
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"x")
+    stats = quality.run(["--input", src, "--output", str(out), "--quality-model", "none"])
+    assert stats["accounting"]["ok"] and stats["kept"] and (out / "_SUCCESS").exists()
+    assert not (out / SHUFFLE_DIR).exists()
