@@ -149,8 +149,8 @@ class ReadTables(beam.PTransform):
         read = (
             pbegin
             | "ListFiles" >> beam.Create(self.files)  # reshuffled when more than one: files read in parallel
-            | "ReadTables" >> beam.ParDo(ReadTablesFn(self.cfg, self.stage, self.rows)).with_outputs(
-                "unreadable", main="tables")
+            | "ReadTables" >> beam.ParDo(ReadTablesFn(self.cfg, self.stage, self.rows)).with_output_types(
+                pa.Table).with_outputs("unreadable", main="tables")
         )
         tables = read.tables
         dup_counts = None
@@ -161,7 +161,8 @@ class ReadTables(beam.PTransform):
                 | "GroupIds" >> beam.GroupByKey()
                 | "KeepRepeated" >> beam.FlatMap(ids.repeated)
             )
-            tables = tables | "MakeIdsUnique" >> beam.ParDo(_RenameDuplicateIdsInTableFn(), beam.pvalue.AsDict(dups))
+            tables = tables | "MakeIdsUnique" >> beam.ParDo(
+                _RenameDuplicateIdsInTableFn(), beam.pvalue.AsDict(dups)).with_output_types(pa.Table)
             dup_counts = dups | "CountRepeatedIds" >> beam.Map(ids.repeat_stats)
         return {"tables": tables, "unreadable": read.unreadable, "duplicate_ids": dup_counts}
 
@@ -182,6 +183,31 @@ def table_to_ipc(table: pa.Table) -> bytes:
 
 def table_from_ipc(data: bytes) -> pa.Table:
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+class ArrowTableCoder(beam.coders.Coder):
+    """Beam coder of `pa.Table` elements (registered for the type): IPC bytes when a table must be
+    encoded, and `nbytes` as its size estimate. The runner estimates the size of sampled elements of
+    every PCollection; without a coder for the type that meant pickling whole tables (73 per zh quality
+    run, 0.08 CPU-s)."""
+
+    def encode(self, table: pa.Table) -> bytes:
+        return table_to_ipc(table)
+
+    def decode(self, data: bytes) -> pa.Table:
+        return table_from_ipc(data)
+
+    def estimate_size(self, table: pa.Table) -> int:
+        return table.nbytes
+
+    def is_deterministic(self) -> bool:
+        return False
+
+    def to_type_hint(self):
+        return pa.Table
+
+
+beam.coders.registry.register_coder(pa.Table, ArrowTableCoder)
 
 
 # The attribute map crosses the shuffle with dictionary-encoded keys: a quality batch has ~45 keys per

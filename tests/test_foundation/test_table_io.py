@@ -106,3 +106,15 @@ def test_table_stage_leaves_no_spill_files(tmp_path):
     stats = quality.run(["--input", src, "--output", str(out), "--quality-model", "none"])
     assert stats["accounting"]["ok"] and stats["kept"] and (out / "_SUCCESS").exists()
     assert not (out / SHUFFLE_DIR).exists()
+
+
+def test_tables_have_an_ipc_coder():
+    import apache_beam as beam
+
+    from pipelines.io_tables import ArrowTableCoder
+
+    coder = beam.coders.registry.get_coder(pa.Table)
+    assert isinstance(coder, ArrowTableCoder)
+    table = to_table(_docs(50))
+    assert coder.decode(coder.encode(table)).equals(table)
+    assert coder.get_impl().estimate_size(table) == table.nbytes  # what the runner samples: no encoding
