@@ -139,7 +139,10 @@ class FilterQuality(beam.PTransform):
 
     def expand(self, pcoll):
         fn = FilterQualityTableFn(self.cfg) if self.tables else FilterQualityFn(self.cfg)
-        out = pcoll | "RouteTagSelect" >> beam.ParDo(fn).with_outputs("rejected", "stats", main="kept")
+        step = beam.ParDo(fn)
+        if self.tables:  # typed, so the runner sizes sampled tables by `nbytes` (io_tables.ArrowTableCoder)
+            step = step.with_output_types(pa.Table, rejected=pa.Table)
+        out = pcoll | "RouteTagSelect" >> step.with_outputs("rejected", "stats", main="kept")
         return {"kept": out.kept, "rejected": out.rejected, "stats": out.stats}
 
 
