@@ -8,6 +8,7 @@ are those of `pipelines.io`; the same documents give the same bytes (tests/test_
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -404,7 +405,8 @@ class WriteTableStageOutput(beam.PTransform):
         local = "://" not in self.output
 
         def write(path, rejected):
-            spill = _join(self.output, SHUFFLE_DIR, "rejected" if rejected else "data") if local else None
-            return WriteTableShards(path, self.num_shards, rejected=rejected, spill_dir=spill)
+            # absolute: worker processes need not share the driver's working directory
+            spill = os.path.abspath(os.path.join(self.output, SHUFFLE_DIR, "rejected" if rejected else "data"))
+            return WriteTableShards(path, self.num_shards, rejected=rejected, spill_dir=spill if local else None)
 
         return _write_and_finalize(parts, self.output, self.stage, self.config, write, _TableBundleStatsFn)
