@@ -141,7 +141,7 @@ class FilterQuality(beam.PTransform):
         fn = FilterQualityTableFn(self.cfg) if self.tables else FilterQualityFn(self.cfg)
         step = beam.ParDo(fn)
         if self.tables:  # typed, so the runner sizes sampled tables by `nbytes` (io_tables.ArrowTableCoder)
-            step = step.with_output_types(pa.Table, rejected=pa.Table)
+            step = step.with_output_types(pa.Table, rejected=pa.Table, stats=beam.typehints.Any)
         out = pcoll | "RouteTagSelect" >> step.with_outputs("rejected", "stats", main="kept")
         return {"kept": out.kept, "rejected": out.rejected, "stats": out.stats}
 
