@@ -41,6 +41,7 @@ from curation.errors import ConfigError
 from curation.mix_recipe import MixPlanError, Recipe, plan_mix, recipe_from_mapping
 from curation.readers import ReadConfig
 from curation.schema import LANGS, Document
+from curation.yamlio import load_yaml
 from pipelines.io import MergeStatsFn, ReadDocuments, estimate_num_shards, expand_inputs
 from pipelines.io import _RenameDuplicateIdsFn as RenameDuplicateIdsFn
 from pipelines.stage import StageSpec, main_for, run_stage
@@ -73,7 +74,7 @@ def validate(args: argparse.Namespace) -> None:
     if args.recipe:
         try:
             with open(args.recipe, encoding="utf-8") as f:
-                data = yaml.safe_load(f)
+                data = load_yaml(f)
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigError(f"cannot read --recipe {args.recipe}: {exc}") from exc
         shares, sources = recipe_from_mapping(data, args.recipe)

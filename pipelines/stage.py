@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
-import yaml
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, SetupOptions, StandardOptions
 
 from curation.errors import ConfigError
 from curation.readers import ReadConfig
+from curation.yamlio import load_yaml
 from pipelines.io import (
     DEFAULT_SHARD_MB,
     ReadDocuments,
@@ -105,7 +105,7 @@ def parse_args(spec: StageSpec, argv: list[str] | None) -> tuple[argparse.Namesp
     if cfg_path:
         try:
             with open(cfg_path, encoding="utf-8") as f:
-                values = yaml.safe_load(f) or {}
+                values = load_yaml(f) or {}
         except OSError as exc:
             raise ConfigError(f"cannot read --config {cfg_path}: {exc}") from exc
         if not isinstance(values, dict):

@@ -11,10 +11,9 @@ from __future__ import annotations
 import functools
 import os
 
-import yaml
-
 from curation.quality.registry import register_tagger
 from curation.quality.view import TextView
+from curation.yamlio import load_yaml
 
 LEXICON = os.path.join(os.path.dirname(__file__), "lexicon.yaml")
 CATEGORIES = ("gambling", "adult", "ad", "boilerplate")
@@ -28,7 +27,7 @@ def automaton(path: str = LEXICON):
     except ImportError as exc:
         raise ImportError("the lexicon rules need pyahocorasick: pip install '.[quality]'") from exc
     with open(path, encoding="utf-8") as f:
-        lexicon = yaml.safe_load(f)
+        lexicon = load_yaml(f)
     auto = ahocorasick.Automaton()
     for ci, cat in enumerate(CATEGORIES):
         for lang_words in (lexicon.get(cat) or {}).values():

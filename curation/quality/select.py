@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import yaml
 
 from curation.errors import ConfigError
 from curation.schema import LANGS, Document
+from curation.yamlio import load_yaml
 
 DEFAULT_RULES = os.path.join(os.path.dirname(__file__), "rules.yaml")
 BUILTIN = ("empty_text", "no_letters", "lang_other")
@@ -79,7 +79,7 @@ def parse_rules(spec: Any, where: str = "rules") -> list[Rule]:
         path = spec
         try:
             with open(path, encoding="utf-8") as f:
-                loaded = yaml.safe_load(f) or {}
+                loaded = load_yaml(f) or {}
         except OSError as exc:
             raise ConfigError(f"cannot read rules file {path}: {exc}") from exc
         spec = loaded.get("rules") if isinstance(loaded, dict) else None
