@@ -28,7 +28,7 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 
 from curation.errors import ConfigError
 from curation.readers import ReadConfig
-from curation.yamlio import load_yaml
+from curation.yamlio import YAMLError, load_yaml
 from pipelines.io import (
     DEFAULT_SHARD_MB,
     ReadDocuments,
@@ -106,7 +106,7 @@ def parse_args(spec: StageSpec, argv: list[str] | None) -> tuple[argparse.Namesp
         try:
             with open(cfg_path, encoding="utf-8") as f:
                 values = load_yaml(f) or {}
-        except OSError as exc:
+        except (OSError, YAMLError) as exc:
             raise ConfigError(f"cannot read --config {cfg_path}: {exc}") from exc
         if not isinstance(values, dict):
             raise ConfigError(f"--config {cfg_path} must hold a mapping of flag names to values")

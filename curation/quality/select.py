@@ -23,7 +23,7 @@ import numpy as np
 
 from curation.errors import ConfigError
 from curation.schema import LANGS, Document
-from curation.yamlio import load_yaml
+from curation.yamlio import YAMLError, load_yaml
 
 DEFAULT_RULES = os.path.join(os.path.dirname(__file__), "rules.yaml")
 BUILTIN = ("empty_text", "no_letters", "lang_other")
@@ -80,7 +80,7 @@ def parse_rules(spec: Any, where: str = "rules") -> list[Rule]:
         try:
             with open(path, encoding="utf-8") as f:
                 loaded = load_yaml(f) or {}
-        except OSError as exc:
+        except (OSError, YAMLError) as exc:
             raise ConfigError(f"cannot read rules file {path}: {exc}") from exc
         spec = loaded.get("rules") if isinstance(loaded, dict) else None
         where = path

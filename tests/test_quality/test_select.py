@@ -79,3 +79,11 @@ def test_rules_file_without_rules_key(tmp_path):
     path.write_text("keep_langs: [zh]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="no 'rules:'"):
         parse_rules(str(path))
+
+
+def test_malformed_rules_yaml_is_a_config_error(tmp_path):
+    """A rules file that is not YAML names the file in a ConfigError (the CLI exits 2) instead of a YAML traceback."""
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("rules: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="cannot read rules file .*rules.yaml"):
+        parse_rules(str(bad))
