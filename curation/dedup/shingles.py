@@ -30,6 +30,8 @@ with the splitmix64 finalizer. Everything is numpy on uint64 with wrap-around ar
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from curation.text.normalize import normalize_text
@@ -61,19 +63,25 @@ def _class_table() -> np.ndarray:
 
 
 _TABLE = _class_table()
-_POW: np.ndarray = np.ones(1, dtype=np.uint64)  # _POW[k] = P**k, grown on demand
-_INV: np.ndarray = np.ones(1, dtype=np.uint64)  # _INV[k] = P**-k
+# (P**k, P**-k) for k < len, grown on demand. One tuple, replaced whole under a lock: worker threads of
+# one process (DirectRunner multi_threading) share it and must never see one array grown and not the other.
+_POWERS: tuple[np.ndarray, np.ndarray] = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
+_POWERS_LOCK = threading.Lock()
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    global _POW, _INV
-    if len(_POW) < n:
-        size = max(n, 2 * len(_POW), 4096)
-        pw = np.full(size, _P, dtype=np.uint64)
-        inv = np.full(size, _P_INV, dtype=np.uint64)
-        pw[0] = inv[0] = 1
-        _POW, _INV = np.cumprod(pw, dtype=np.uint64), np.cumprod(inv, dtype=np.uint64)
-    return _POW, _INV
+    global _POWERS
+    powers = _POWERS
+    if len(powers[0]) >= n:
+        return powers
+    with _POWERS_LOCK:
+        if len(_POWERS[0]) < n:
+            size = max(n, 2 * len(_POWERS[0]), 4096)
+            pw = np.full(size, _P, dtype=np.uint64)
+            inv = np.full(size, _P_INV, dtype=np.uint64)
+            pw[0] = inv[0] = 1
+            _POWERS = (np.cumprod(pw, dtype=np.uint64), np.cumprod(inv, dtype=np.uint64))
+        return _POWERS
 
 
 def mix64(x: np.ndarray) -> np.ndarray:
