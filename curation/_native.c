@@ -57,6 +57,12 @@ static PyObject *char_ngram_counts(PyObject *self, PyObject *args) {
         goto done;
     }
     Py_ssize_t ncodes = b[0].len / 8;
+    /* keys pack two numbers of < 32 bits: a code point of 2**31 or more would make two n-grams one key */
+    for (Py_ssize_t j = 0; j < ncodes; j++)
+        if (codes[j] < 0 || codes[j] >= ((int64_t)1 << 31)) {
+            PyErr_SetString(PyExc_ValueError, "char_ngram_counts: codes must be in [0, 2**31)");
+            goto done;
+        }
     int64_t longest = 0;
     for (Py_ssize_t d = 0; d < k; d++) {
         if (off[d] < 0 || off[d + 1] < off[d] || off[d + 1] > ncodes) {

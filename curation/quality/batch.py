@@ -572,7 +572,7 @@ def _char_ngram_numpy(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), dup_
     wanted = set(top_ns) | set(dup_ns)
     ids: dict[int, np.ndarray] = {}  # n -> id of the repeated n-gram at each position, -1 where it does not repeat
     rpos: dict[int, np.ndarray] = {}  # n -> positions (ascending) whose n-gram repeats in its sequence
-    for n in sorted(set(range(2, 6)) | wanted):
+    for n, head, _ in _ngram_rounds(top_ns, dup_ns):
         if n == 2:
             inner = np.ones(n_all, dtype=bool)
             inner[end[lens > 0] - 1] = False  # the last character of a sequence starts no 2-gram
@@ -583,9 +583,6 @@ def _char_ngram_numpy(codes: np.ndarray, off: np.ndarray, top_ns=(2, 3, 4), dup_
             pos = prev[end[doc[prev]] - prev >= n]
             x, y = ids[n - 1][pos], codes[pos + n - 1]
         else:  # both 5-gram halves must repeat, as in the reference; the rest of the n-gram is named by ids
-            head = 10 if n > 10 and 10 in ids else 5
-            if head + 5 < n:
-                raise ValueError(f"dup_ns: {n}-grams need the 10-grams (n <= 15) or n <= 10")
             prev = rpos[head]
             pos = prev[end[doc[prev]] - prev >= n]
             pos = pos[(ids[5][pos + n - 5] >= 0) & (ids[5][pos] >= 0)]

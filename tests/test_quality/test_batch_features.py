@@ -284,6 +284,8 @@ def test_native_switch_and_kernel_input_checks(monkeypatch):
         mod.char_ngram_counts(np.zeros(3, dtype=np.int32), np.array([0, 3]), *one, *out)
     with pytest.raises(ValueError, match="offsets out of range"):
         mod.char_ngram_counts(np.zeros(3, dtype=np.int64), np.array([0, 5]), *one, *out)
+    with pytest.raises(ValueError, match=r"codes must be in \[0, 2\*\*31\)"):
+        mod.char_ngram_counts(np.array([1, 2, 1 << 40], dtype=np.int64), np.array([0, 3]), *one, *out)
     with pytest.raises(ValueError, match="sizes do not agree"):
         mod.char_ngram_counts(np.zeros(3, dtype=np.int64), np.array([0, 3]), *one, np.zeros(2, np.int64), out[1])
     from curation.text.batch_normalize import _image_tables, _tables
