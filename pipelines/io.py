@@ -24,8 +24,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import pickle
 import posixpath
+import shutil
 from typing import Any
 
 import apache_beam as beam
@@ -448,6 +450,7 @@ class _FinalizeFn(beam.DoFn):
 
     def __init__(self, output: str, stage: str, config: dict[str, Any]):
         self.output, self.stage, self.config = output, stage, config
+        self.spill = spill_root(output)  # resolved here, in the process that builds the pipeline
 
     def process(self, totals, data_paths, n_data, rej_paths, n_rej):
         for sub, written, n, rejected in (("data", data_paths, n_data, False), ("rejected", rej_paths, n_rej, True)):
@@ -456,7 +459,7 @@ class _FinalizeFn(beam.DoFn):
                 path = _join(self.output, sub, shard_name(i, n))
                 if path not in have:
                     write_parquet(path, [], rejected)
-        _delete_shuffle(self.output)  # every shard is written: nothing reads the spill files any more
+        delete_spill(self.spill)  # every shard is written: nothing reads the spill files any more
         stage_stats = totals["stage"]
         extra = int(stage_stats.get("extra_copies", 0)) if stage_stats else 0
         out = finalize(totals["docs"], totals["read"], extra_copies=extra)
@@ -535,17 +538,24 @@ def _write_and_finalize(parts, output: str, stage: str, config: dict, write, bun
     )
 
 
-def _delete_shuffle(output: str) -> None:
-    """Delete the spill directory (written only under local outputs, `io_tables.WriteTableStageOutput`)."""
-    path = _join(output, SHUFFLE_DIR)
-    if "://" not in output and _exists(path):
-        FileSystems.delete([path])  # a directory: deleted with what it holds
+def spill_root(output: str) -> str | None:
+    """Where a table stage spills its shuffle (`io_tables.WriteTableStageOutput`): OUT/_shuffle as an
+    absolute path, computed where the pipeline is built (workers need not share its working directory);
+    None for a remote output (gs://...), which keeps the runner's shuffle."""
+    return None if "://" in output else os.path.abspath(os.path.join(output, SHUFFLE_DIR))
+
+
+def delete_spill(root: str | None) -> None:
+    """Delete the spill directory with what it holds (a plain local path: no glob, so an output named
+    `out[1]` works)."""
+    if root and os.path.isdir(root):
+        shutil.rmtree(root)
 
 
 def prepare_output(output: str) -> None:
     """Remove a previous run's marker, stats, shards and spill files so a rerun can never look complete
     early."""
-    _delete_shuffle(output)
+    delete_spill(spill_root(output))
     for name in (SUCCESS, "stats.json"):
         path = _join(output, name)
         if _exists(path):

@@ -27,13 +27,13 @@ from curation.stats import merge_stats, table_stats
 from pipelines.io import (
     PARQUET_WRITE_OPTIONS,
     ROW_GROUP_ROWS,
-    SHUFFLE_DIR,
     ReadFileFn,
     _bundle_totals,
     _join,
     _write_and_finalize,
     shard_name,
     shards_of,
+    spill_root,
 )
 
 TABLE_ROWS = ROW_GROUP_ROWS
@@ -403,11 +403,10 @@ class WriteTableStageOutput(beam.PTransform):
     def expand(self, parts):
         # Shuffle through spill files when the output is a local directory (one machine); a remote output
         # (gs://...) means a distributed runner, whose own shuffle is built for this.
-        local = "://" not in self.output
+        root = spill_root(self.output)
 
         def write(path, rejected):
-            # absolute: worker processes need not share the driver's working directory
-            spill = os.path.abspath(os.path.join(self.output, SHUFFLE_DIR, "rejected" if rejected else "data"))
-            return WriteTableShards(path, self.num_shards, rejected=rejected, spill_dir=spill if local else None)
+            spill = None if root is None else os.path.join(root, "rejected" if rejected else "data")
+            return WriteTableShards(path, self.num_shards, rejected=rejected, spill_dir=spill)
 
         return _write_and_finalize(parts, self.output, self.stage, self.config, write, _TableBundleStatsFn)

@@ -33,11 +33,13 @@ from pipelines.io import (
     DEFAULT_SHARD_MB,
     ReadDocuments,
     WriteStageOutput,
+    delete_spill,
     estimate_num_shards,
     expand_inputs,
     ids_known_unique,
     prepare_output,
     read_stats,
+    spill_root,
 )
 from pipelines.io_tables import ReadTables, WriteTableStageOutput
 
@@ -176,6 +178,14 @@ def run_stage(spec: StageSpec, argv: list[str] | None = None) -> dict[str, Any]:
     config = resolved_config(args)
     config.pop("input_files", None)
     LOG.info("%s: %d input files -> %s", spec.name, len(files), args.output)
+    try:
+        return _build_and_run(spec, args, files, read_cfg, config, options, runner)
+    finally:  # a failed run leaves no spill files (a second copy of its output); a finished one has none
+        delete_spill(spill_root(args.output))
+
+
+def _build_and_run(spec: StageSpec, args, files, read_cfg, config, options, runner) -> dict[str, Any]:
+    """Build the stage's pipeline, run it to the end, return its stats.json content."""
     with beam.Pipeline(runner=runner, options=options) as p:
         # Ids in one previous stage output are unique already: the check (a shuffle) is for raw inputs and
         # for several outputs read together.

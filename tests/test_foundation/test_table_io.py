@@ -118,3 +118,61 @@ def test_tables_have_an_ipc_coder():
     table = to_table(_docs(50))
     assert coder.decode(coder.encode(table)).equals(table)
     assert coder.get_impl().estimate_size(table) == table.nbytes  # what the runner samples: no encoding
+
+
+def test_output_named_like_a_glob_and_a_failed_run_leave_no_spill_files(tmp_path, monkeypatch):
+    """An output directory whose name holds glob characters (`out[1]`) finishes (the spill directory is
+    removed as a plain path, not matched as a pattern), and a run that fails while writing its shards
+    removes its spill files too (they are a second copy of the output)."""
+    from curation.testing import write_jsonl
+    from pipelines import io_tables, quality
+    from pipelines.io import SHUFFLE_DIR
+    from tests.test_quality.test_pipeline import RECORDS
+
+    src = write_jsonl(str(tmp_path / "in.jsonl"), RECORDS)
+    out = tmp_path / "out[1]"
+    stats = quality.run(["--input", src, "--output", str(out), "--quality-model", "none"])
+    assert stats["accounting"]["ok"] and (out / "_SUCCESS").exists() and not (out / SHUFFLE_DIR).exists()
+
+    def fail(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(io_tables, "write_table_parquet", fail)
+    failed = tmp_path / "failed"
+    with pytest.raises(Exception, match="disk full"):
+        quality.run(["--input", src, "--output", str(failed), "--quality-model", "none"])
+    assert not (failed / SHUFFLE_DIR).exists() and not (failed / "_SUCCESS").exists()
+
+
+def test_table_stage_on_empty_input_finishes(tmp_path):
+    """No documents at all: Finalize still runs once (the combined totals are its trigger), writes empty
+    shards, stats.json with zero counts, and _SUCCESS."""
+    from pipelines import quality
+
+    src = tmp_path / "empty.jsonl"
+    src.write_text("", encoding="utf-8")
+    out = tmp_path / "out"
+    stats = quality.run(["--input", str(src), "--output", str(out), "--quality-model", "none"])
+    assert stats["accounting"]["ok"] and stats["input_records"] == 0 and stats["kept"] == 0
+    assert (out / "_SUCCESS").exists() and list((out / "data").glob("*.parquet"))
+
+
+def test_parts_from_several_spill_files_and_bytes_read_back(tmp_path):
+    """Parts of one shard spread over two bundles' spill files (and one part as plain IPC bytes) read back
+    as the tables that went in, whatever order the parts arrive in."""
+    from pipelines.io_tables import _KeyTableByShardFn, _read_parts
+
+    docs = _docs(300)
+    tables = [to_table(docs[:100]), to_table(docs[100:200]), to_table(docs[200:])]
+    parts = []
+    for bundle in tables[:2]:  # one bundle each: two spill files
+        fn = _KeyTableByShardFn(1, str(tmp_path / "spill"))
+        fn.start_bundle()
+        parts += [part for _, part in fn.process(bundle)]
+        fn.finish_bundle()
+    parts.append(table_to_ipc(_to_transit(tables[2])))  # unspilled part
+    assert len(list((tmp_path / "spill").glob("*.arrows"))) == 2
+    got = pa.concat_tables(_read_parts(parts[::-1]))
+    want = pa.concat_tables([_to_transit(t) for t in tables])
+    assert sorted(got.column("id").to_pylist()) == sorted(want.column("id").to_pylist())
+    assert got.sort_by("id").equals(want.sort_by("id"))
