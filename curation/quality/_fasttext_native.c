@@ -252,7 +252,9 @@ static PyObject *view_sums(PyObject *self, PyObject *args) {
                 if (m == 1) {
                     w = cp_word[tok[0]];
                 } else {
-                    for (Py_ssize_t q = h & (nslots - 1); slots[q] != -1; q = (q + 1) & (nslots - 1)) {
+                    /* at most nslots probes: a table without a free slot (not one word_slots makes) ends too */
+                    Py_ssize_t q = h & (nslots - 1);
+                    for (Py_ssize_t probes = 0; probes < nslots && slots[q] != -1; probes++, q = (q + 1) & (nslots - 1)) {
                         int64_t v = slots[q];
                         if (v < 0 || v >= nvocab) {
                             bad = "view_sums: a word table entry out of range";
@@ -301,11 +303,11 @@ static PyObject *view_sums(PyObject *self, PyObject *args) {
                     if (row < 0)
                         continue;
                 }
-                row += nwords;
-                if (row >= nrows) {
+                if (row >= nrows - nwords) { /* checked before the add: no signed overflow */
                     bad = "view_sums: an n-gram row out of range";
                     break;
                 }
+                row += nwords;
                 if (K == 1) {
                     s1 += weights[row];
                 } else {

@@ -390,3 +390,9 @@ def test_kernel_switch_and_input_checks(shipped, monkeypatch):
         call(cps=np.array([ord("x"), ord("y")], np.uint32), off=np.array([0, 2]), slots=np.full(16, 10**6, np.int32))
     with pytest.raises(ValueError, match="power of two"):
         mod.word_slots(wcps, woff, np.zeros(len(woff) + 3, np.int32))
+    # a table with no free slot (every slot the word 0, which "xy" is not) ends its search: xy is no word
+    full = call(cps=np.array([ord("x"), ord("y")], np.uint32), off=np.array([0, 2]), slots=np.zeros(16, np.int32))
+    free = call(cps=np.array([ord("x"), ord("y")], np.uint32), off=np.array([0, 2]))
+    assert np.array_equal(full[0], free[0]) and np.array_equal(full[1], free[1])
+    with pytest.raises(ValueError, match="n-gram row out of range"):  # no signed overflow on the way
+        call(ngram_row=np.full(scorer.bucket, np.iinfo(np.int64).max, np.int64))
