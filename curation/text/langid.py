@@ -29,7 +29,8 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from curation.errors import ConfigError
 from curation.native import module as native_module
@@ -43,10 +44,6 @@ from curation.text.script import (
     line_scripts,
     script_counts,
 )
-
-if TYPE_CHECKING:
-    import numpy as np
-
 
 LOG = logging.getLogger(__name__)
 
@@ -194,7 +191,6 @@ class LanguageRouter:
         candidate, Latin-majority or kana/Hangul text, longer than `scan_chars` or 2000 lines) goes
         through `route` one by one: fastText is asked only there.
         """
-        import numpy as np  # here, not at import: see _script_hist
 
         n = len(texts)
         out = {a: np.full(n, np.nan) for a in ROUTE_ATTRS}
@@ -254,7 +250,6 @@ class LanguageRouter:
         (Han-majority and Latin-majority lines, minority >= `bilingual_min_share`) or has 2000 lines or
         more (`line_scripts` stops there) is not settled. The C kernel `line_weights` where it is built
         (`native=False`: numpy), the same integer sums."""
-        import numpy as np
 
         n = len(lengths)
         starts = np.zeros(n + 1, dtype=np.int64)
@@ -276,7 +271,6 @@ class LanguageRouter:
     def _line_weights_numpy(cps, starts):
         """`line_weights` (see curation/text/_script_native.c) in numpy: per document, the Han- and
         Latin-majority lines' weights and counts, and its "\\n" count (float64 holding whole numbers)."""
-        import numpy as np
 
         n = len(starts) - 1
         lengths = np.diff(starts)
@@ -305,14 +299,13 @@ class LanguageRouter:
         return zh_w, en_w, zh_n, en_n, n_breaks
 
 
-def _round4(x: "np.ndarray") -> "np.ndarray":
+def _round4(x: np.ndarray) -> np.ndarray:
     """Python's `round(v, 4)` of every value (the method of `curation.quality.batch.round5`).
 
     `rint(x * 1e4) / 1e4` is Python's result wherever x * 1e4 (itself rounded) is not next to a half: the
     integer is then the one Python's correctly rounded decimal holds, and the division is correctly
     rounded like Python's conversion of that decimal back to a float. The few values next to a half (and
     any too large or not finite) go through `round`."""
-    import numpy as np
 
     x = np.asarray(x, dtype=np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -333,9 +326,8 @@ _CLASSES_LOCK = threading.Lock()
 _COMBO_SCRIPTS = None  # (33, 5) int64: combination -> its (han, latin, kana, hangul, other) counts
 
 
-def _class_table() -> "np.ndarray":
+def _class_table() -> np.ndarray:
     """The script classes of every code point (uint8 over 0x110000), `_UNKNOWN` where not known yet."""
-    import numpy as np
 
     global _CLASSES, _COMBO_SCRIPTS
     with _CLASSES_LOCK:  # one table per process: threads classify into it and read it (Beam's threaded runner)
@@ -354,7 +346,7 @@ def _class_table() -> "np.ndarray":
         return _CLASSES
 
 
-def _classify(cps: "np.ndarray") -> None:
+def _classify(cps: np.ndarray) -> None:
     """Fill the table for the distinct code points `cps`, each with `script_counts`' own counting functions
     on that one character (every one of them counts characters one by one)."""
     table = _class_table()
@@ -365,16 +357,11 @@ def _classify(cps: "np.ndarray") -> None:
                     | _OTHER * (count_matches(_OTHER_LETTER_RE, ch) > 0))
 
 
-def _script_hist(cps: "np.ndarray", off: "np.ndarray", native: bool | None = None) -> "np.ndarray":
+def _script_hist(cps: np.ndarray, off: np.ndarray, native: bool | None = None) -> np.ndarray:
     """(documents, 33) int64: how many code points of each class combination document d = cps[off[d]:
     off[d + 1]] holds (`_UNKNOWN` column 0). One pass of the C kernel `class_hist` where it is built
     (`native=False`: numpy's repeat + bincount); the documents that bring code points not classified yet
     are counted again once those are."""
-    # numpy is imported lazily in this module: `curate train` imports it (via `load_fasttext`) in the
-    # worker process that trains, and fasttext 0.9.2's training hits its "Encountered NaN" on the test
-    # corpus when numpy was imported there first (tests/test_quality/test_fasttext.py).
-    import numpy as np
-
     width = _UNKNOWN + 1
     table = _class_table()
     mod = native_module() if native is not False else None
