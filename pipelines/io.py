@@ -419,17 +419,21 @@ def _unreadable_totals(record: dict) -> tuple[str, dict]:
     return "docs", unreadable_stats(record)
 
 
+def _tag_stage(stats: dict) -> tuple[str, dict]:
+    return "stage", stats
+
+
 class _StageTotalsFn(beam.CombineFn):
     """Everything `_FinalizeFn` counts, in one combine: {'docs': kept, rejected and unreadable stats,
     'stage': the stage's own stats, 'read': documents read}. Inputs are ('docs', dict) and ('read', int)
-    from the bundle-stats steps, and the stage's stats dicts as the stage emits them (untagged).
+    from the bundle-stats steps, and ('stage', dict) for the stage's own stats dicts.
     One combine instead of one per total: each CombineGlobally is 8 Beam transforms and a shuffle."""
 
     def create_accumulator(self):
         return {"docs": {}, "stage": {}, "read": 0}
 
     def add_input(self, acc, item):
-        part, value = item if isinstance(item, tuple) else ("stage", item)
+        part, value = item
         if part == "read":
             return {**acc, "read": acc["read"] + value}
         return {**acc, part: merge_stats(acc[part], value)}
@@ -526,7 +530,7 @@ def _write_and_finalize(parts, output: str, stage: str, config: dict, write, bun
             rejected | "RejectedStats" >> beam.ParDo(bundle_stats_fn("rejected")),
             unreadable | "UnreadableStats" >> beam.Map(_unreadable_totals),
             read | "CountRead" >> beam.ParDo(bundle_stats_fn("read")),
-            *stage_stats,
+            *(pc | f"TagStageStats{i}" >> beam.Map(_tag_stage) for i, pc in enumerate(stage_stats)),
         )
         | "FlattenStats" >> beam.Flatten()
         | "MergeStats" >> beam.CombineGlobally(_StageTotalsFn())

@@ -28,7 +28,7 @@ from pipelines.io import (
     PARQUET_WRITE_OPTIONS,
     ROW_GROUP_ROWS,
     ReadFileFn,
-    _bundle_totals,
+    _BundleStatsFn,
     _join,
     _write_and_finalize,
     shard_name,
@@ -371,24 +371,14 @@ class WriteTableShards(beam.PTransform):
         return paths, self.num_shards
 
 
-class _TableBundleStatsFn(beam.DoFn):
+class _TableBundleStatsFn(_BundleStatsFn):
     """`_BundleStatsFn` for tables: one stats dict (or read count) per bundle."""
-
-    def __init__(self, kind: str):
-        self.kind = kind  # "kept" | "rejected" | "read"
-
-    def start_bundle(self):
-        self._acc: dict = {}
-        self._n = 0
 
     def process(self, table: pa.Table):
         if self.kind == "read":
             self._n += table.num_rows
         elif table.num_rows:
             self._acc = merge_stats(self._acc, table_stats(table, self.kind == "kept"))
-
-    def finish_bundle(self):
-        yield from _bundle_totals(self.kind, self._acc, self._n)
 
 
 class WriteTableStageOutput(beam.PTransform):
