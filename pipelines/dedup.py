@@ -104,7 +104,9 @@ class BatchDocsFn(beam.DoFn):
 
     - main: `(batch id, pickled (nodes, texts))`, the work for `FingerprintFn`;
     - `docs`: `(join shard, pickled [Document])` (not for `reference` documents), joined once with
-      the removal decisions (`_keep_or_reject`).
+      the removal decisions (`_keep_or_reject`);
+    - `stats`: `{'docs_batched': n}` (not for `reference` documents), checked against what
+      `FingerprintFn` receives (`_finish`).
 
     The local runners encode every element that crosses a shuffle, so element counts, not bytes,
     set the cost: nothing here is one element per document.
@@ -139,6 +141,7 @@ class BatchDocsFn(beam.DoFn):
                 by_shard.setdefault(shard_of(doc.id, self.join_shards), []).append(doc)
             for shard, part in by_shard.items():
                 yield beam.pvalue.TaggedOutput("docs", (shard, pickle.dumps(part, pickle.HIGHEST_PROTOCOL)))
+            yield beam.pvalue.TaggedOutput("stats", {"docs_batched": len(docs)})
         work = ([keep.node_of(d, self.keep_score, self.reference) for d in docs], [d.text for d in docs])
         yield self.rng.getrandbits(63), pickle.dumps(work, pickle.HIGHEST_PROTOCOL)
 
@@ -154,7 +157,8 @@ class FingerprintFn(beam.DoFn):
     - `meta`: `(batch id, pickled (nodes, content hashes))`, joined back for the members of
       multi-document buckets only;
     - `sigs`: `(batch id, uint32 signature matrix as bytes)`, joined back for candidate pairs only;
-    - `stats`: `{'empty_docs': n, 'short_docs': n}`. Empty documents get no fingerprint.
+    - `stats`: `{'docs_fingerprinted': n, 'empty_docs': n, 'short_docs': n}`. Empty documents get no
+      fingerprint.
     """
 
     def __init__(self, params, ngram: int, reference: bool, partitions: int):
@@ -175,7 +179,8 @@ class FingerprintFn(beam.DoFn):
                     norms.append(norm)
                     nodes.append(node)
         if not self.reference:
-            yield beam.pvalue.TaggedOutput("stats", {"empty_docs": len(all_nodes) - len(norms)})
+            yield beam.pvalue.TaggedOutput("stats", {"docs_fingerprinted": len(all_nodes),
+                                                     "empty_docs": len(all_nodes) - len(norms)})
         if not norms:
             return
         chash = np.frombuffer(b"".join(xxhash.xxh3_128_digest(t.encode("utf-8", "surrogatepass"))
@@ -402,12 +407,12 @@ def _keep_or_reject(kv):
 def build(pipeline, docs, args):
     params = args.lsh
     join_shards = max(JOIN_SHARDS_MIN, estimate_num_shards(args.input_files, JOIN_SHARD_BYTES))
-    bands, metas, sigs, fp_stats, doc_shards = _fingerprints(docs, args, reference=False, label="",
+    bands, metas, sigs, fp_stats, doc_shards, batch_stats = _fingerprints(docs, args, reference=False, label="",
                                                              join_shards=join_shards)
     if args.against_files:
         prev = pipeline | "ReadAgainst" >> ReadDocuments(
             args.against_files, ReadConfig(), STAGE, unique_ids=False)
-        ref_bands, ref_metas, ref_sigs, _, _ = _fingerprints(prev["docs"], args, reference=True,
+        ref_bands, ref_metas, ref_sigs, _, _, _ = _fingerprints(prev["docs"], args, reference=True,
                                                              label="Against", join_shards=join_shards)
         # Not this run's input records (they are not in input_records), but never silent: a broken shard of
         # PREV weakens matching, so its records are counted with file and line as `against_unreadable`.
@@ -458,9 +463,9 @@ def build(pipeline, docs, args):
                          "rows": params.rows, "ngram": args.ngram, "seed": params.seed, "tag": params.tag(),
                          "verify": args.verify, "keep_score": args.keep_score or ""},
               "exact": {"groups": 0, "removed": 0}, "near": {"candidate_pairs": 0, "removed": 0},
-              "empty_docs": 0, "short_docs": 0, "cc": {"rounds": args.cc_rounds, "unconverged_nodes": 0}}
+              "docs_batched": 0, "docs_fingerprinted": 0, "empty_docs": 0, "short_docs": 0, "cc": {"rounds": args.cc_rounds, "unconverged_nodes": 0}}
     against_stats = [against_bad] if args.against_files else []
-    parts = ([fp_stats, buckets.stats, removed, out.stats, *against_stats,
+    parts = ([fp_stats, batch_stats, buckets.stats, removed, out.stats, *against_stats,
                          sizes | "SizeStats" >> beam.Map(_size_stats),
                          pipeline | "Params" >> beam.Create([config])] + verify_stats + cc["stats"])
     stage_stats = (tuple(parts) | "FlattenDedupStats" >> beam.Flatten()
@@ -473,13 +478,13 @@ def build(pipeline, docs, args):
 
 def _fingerprints(docs, args, reference: bool, label: str, join_shards: int):
     batches = docs | f"BatchDocs{label}" >> beam.ParDo(
-        BatchDocsFn(args.keep_score, reference, join_shards)).with_outputs("docs", main="work")
+        BatchDocsFn(args.keep_score, reference, join_shards)).with_outputs("docs", "stats", main="work")
     fps = (batches.work
            | f"SpreadBatches{label}" >> beam.GroupByKey()
            | f"Fingerprint{label}" >> beam.ParDo(
                FingerprintFn(args.lsh, args.ngram, reference, args.band_partitions)).with_outputs(
                    "meta", "sigs", "stats", main="bands"))
-    return fps.bands, fps.meta, fps.sigs, fps.stats, batches.docs
+    return fps.bands, fps.meta, fps.sigs, fps.stats, batches.docs, batches.stats
 
 
 def _size_stats(size: int) -> dict:
@@ -489,8 +494,16 @@ def _size_stats(size: int) -> dict:
 
 
 def _finish(stats: dict) -> dict:
+    """Derived values, and the check that every batched document was fingerprinted: a document lost on
+    the way would be kept unexamined (its copies neither removed nor counted), so the run fails instead
+    of writing `_SUCCESS` (seen with Beam's multi_threading workers; `pipelines.stage.size_flushed_embedded_workers`)."""
+    batched, fingerprinted = stats.get("docs_batched", 0), stats.get("docs_fingerprinted", 0)
+    if batched != fingerprinted:
+        raise RuntimeError(f"dedup: {batched:,} documents were batched but {fingerprinted:,} fingerprinted: "
+                           "the runner lost elements between the two steps; no output is marked complete")
     seen = stats.get("sizes_seen", {})
-    out = report.finish({k: v for k, v in stats.items() if k not in ("largest_cluster", "sizes_seen")})
+    out = report.finish({k: v for k, v in stats.items()
+                         if k not in ("largest_cluster", "sizes_seen", "docs_batched")})
     out["largest_cluster"] = max(map(int, seen), default=0)
     for line in report.summary_lines(out):
         LOG.info("%s", line)

@@ -9,6 +9,7 @@
     cluster_sizes     histogram {"2": n, "3-4": n, "5-8": n, ...} (survivor included), largest_cluster
     by_lang/by_source {key: {docs, exact_removed, near_removed, removed_share}}
     empty_docs        empty / whitespace-only documents: kept, never compared (not duplicates of each other)
+    docs_fingerprinted  documents that reached the fingerprint step (the run fails unless all batched did)
     short_docs        documents with a single shingle (at most --ngram tokens; shorter ones hash whole)
     cc                rounds, changes per round, unconverged_nodes (0 = converged distributed)
 """

@@ -185,3 +185,12 @@ def test_keep_rule_order():
     assert [d.id for d in order] == ["b", "a", "c", "z"]  # score, then length, then id; NaN = no score
     assert [d.id for d in sorted(docs, key=lambda d: node_of(d))] == ["a", "c", "b", "z"]
     assert node_of(docs[3], reference=True) < node_of(docs[0], "quality/q_v1")  # --against docs always win
+
+
+def test_documents_lost_before_fingerprinting_fail_the_stage():
+    """A batch the runner drops between BatchDocs and Fingerprint would be kept unexamined: the merged
+    stats must refuse it (seen with Beam's multi_threading workers before `size_flushed_embedded_workers`)."""
+    ok = dedup._finish({"docs_batched": 2048, "docs_fingerprinted": 2048, "empty_docs": 0})
+    assert ok["docs_fingerprinted"] == 2048 and "docs_batched" not in ok
+    with pytest.raises(RuntimeError, match="2,048 documents were batched but 1,024 fingerprinted"):
+        dedup._finish({"docs_batched": 2048, "docs_fingerprinted": 1024})

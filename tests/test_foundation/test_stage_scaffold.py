@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import apache_beam as beam
+from apache_beam.options.pipeline_options import DirectOptions
 import pytest
 
 from curation.schema import Document
@@ -47,3 +48,17 @@ def test_documents_lost_by_a_stage_fail_the_run_without_success(tmp_path):
         run_stage(_spec(True), ["--output", out])
     assert not os.path.exists(os.path.join(out, "_SUCCESS"))
     assert os.path.exists(os.path.join(out, "stats.json"))  # written for diagnosis, never marked complete
+
+
+def test_in_process_grpc_workers_flush_by_size_only():
+    """Beam's multi_threading workers flush output buffers from a timer thread that races the writer
+    (elements lost; bench/beam_thread_flush_repro.py). Every stage's options turn that flush off."""
+    from apache_beam.runners.portability.fn_api_runner import worker_handlers
+    from apache_beam.runners.worker.data_plane import ClosableOutputStream, TimeBasedBufferingClosableOutputStream
+
+    from pipelines.stage import pipeline_options
+
+    options, runner = pipeline_options(["--direct_num_workers", "2"])
+    assert runner is not None and options.view_as(DirectOptions).direct_running_mode == "multi_threading"
+    stream = ClosableOutputStream.create(None, lambda data: None, worker_handlers.DATA_BUFFER_TIME_LIMIT_MS)
+    assert not isinstance(stream, TimeBasedBufferingClosableOutputStream)
