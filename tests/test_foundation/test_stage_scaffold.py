@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import DirectOptions
 import pytest
+from apache_beam.options.pipeline_options import DirectOptions
 
 from curation.schema import Document
 from curation.testing import read_stage_output
@@ -54,7 +54,10 @@ def test_in_process_grpc_workers_flush_by_size_only():
     """Beam's multi_threading workers flush output buffers from a timer thread that races the writer
     (elements lost; bench/beam_thread_flush_repro.py). Every stage's options turn that flush off."""
     from apache_beam.runners.portability.fn_api_runner import worker_handlers
-    from apache_beam.runners.worker.data_plane import ClosableOutputStream, TimeBasedBufferingClosableOutputStream
+    from apache_beam.runners.worker.data_plane import (
+        ClosableOutputStream,
+        TimeBasedBufferingClosableOutputStream,
+    )
 
     from pipelines.stage import pipeline_options
 
