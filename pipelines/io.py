@@ -28,6 +28,7 @@ import os
 import pickle
 import posixpath
 import shutil
+import uuid
 from typing import Any
 
 import apache_beam as beam
@@ -547,6 +548,53 @@ def spill_root(output: str) -> str | None:
     absolute path, computed where the pipeline is built (workers need not share its working directory);
     None for a remote output (gs://...), which keeps the runner's shuffle."""
     return None if "://" in output else os.path.abspath(os.path.join(output, SHUFFLE_DIR))
+
+
+class SpillWriter:
+    """Appends blobs to one spill file under `directory` (opened at the first blob, one per bundle) and
+    returns where each one is: `(path, offset, length)`, which is what then crosses the shuffle instead
+    of the bytes (`read_spilled` reads them back). `close()` before the bundle ends, so the references it
+    emitted are readable when the next stage runs. For outputs on one machine's disk (`spill_root`)."""
+
+    def __init__(self, directory: str, suffix: str = ".spill"):
+        self.directory, self.suffix = directory, suffix
+        self._file = None
+        self._path, self._pos = "", 0
+
+    def write(self, data) -> tuple[str, int, int]:
+        if self._file is None:
+            self._path = _join(self.directory, f"{uuid.uuid4().hex}{self.suffix}")
+            self._file = FileSystems.create(self._path, mime_type="application/octet-stream",
+                                            compression_type=CompressionTypes.UNCOMPRESSED)
+            self._pos = 0
+        n = memoryview(data).nbytes
+        self._file.write(data)
+        ref = (self._path, self._pos, n)
+        self._pos += n
+        return ref
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def read_spilled(parts) -> list[bytes]:
+    """The blobs of `parts`, each inline `bytes` or a `SpillWriter` reference: inline ones first, in the
+    given order, then the spilled ones by (file, offset), each file opened once."""
+    out, spilled = [], {}
+    for part in parts:
+        if isinstance(part, bytes):
+            out.append(part)
+        else:
+            path, offset, length = part
+            spilled.setdefault(path, []).append((offset, length))
+    for path in sorted(spilled):
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            for offset, length in sorted(spilled[path]):
+                f.seek(offset)
+                out.append(f.read(length))
+    return out
 
 
 def delete_spill(root: str | None) -> None:

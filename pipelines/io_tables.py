@@ -9,7 +9,6 @@ are those of `pipelines.io`; the same documents give the same bytes (tests/test_
 from __future__ import annotations
 
 import os
-import uuid
 from typing import Any
 
 import apache_beam as beam
@@ -28,9 +27,11 @@ from pipelines.io import (
     PARQUET_WRITE_OPTIONS,
     ROW_GROUP_ROWS,
     ReadFileFn,
+    SpillWriter,
     _BundleStatsFn,
     _join,
     _write_and_finalize,
+    read_spilled,
     shard_name,
     shards_of,
     spill_root,
@@ -278,13 +279,13 @@ def write_table_parquet(path: str, table: pa.Table, rejected: bool = False) -> N
 
 class _KeyTableByShardFn(beam.DoFn):
     """table -> (shard, part) for every shard it has rows in. A part is the IPC bytes of those rows or,
-    with `spill_dir`, where they are: (path, offset, length) in one spill file per bundle (`_read_parts`)."""
+    with `spill_dir`, where they are in one spill file per bundle (`SpillWriter`, read by `_read_parts`)."""
 
     def __init__(self, num_shards: int, spill_dir: str | None = None):
         self.num_shards, self.spill_dir = num_shards, spill_dir
 
     def start_bundle(self):
-        self._spill = None  # (path, open file, bytes written)
+        self._spill = SpillWriter(self.spill_dir, ".arrows") if self.spill_dir else None
 
     def process(self, table: pa.Table):
         if not table.num_rows:
@@ -300,40 +301,18 @@ class _KeyTableByShardFn(beam.DoFn):
             yield int(shards[part[0]]), self._part(table.take(pa.array(part)))
 
     def _part(self, rows: pa.Table):
-        if self.spill_dir is None:
-            return table_to_ipc(rows)
-        data = _ipc_buffer(rows, _SPILL_IPC_OPTIONS)
         if self._spill is None:
-            path = _join(self.spill_dir, f"{uuid.uuid4().hex}.arrows")
-            self._spill = (path, FileSystems.create(path, mime_type="application/octet-stream",
-                                                    compression_type=CompressionTypes.UNCOMPRESSED), 0)
-        path, f, pos = self._spill
-        f.write(data)
-        self._spill = (path, f, pos + data.size)
-        return path, pos, data.size
+            return table_to_ipc(rows)
+        return self._spill.write(_ipc_buffer(rows, _SPILL_IPC_OPTIONS))
 
     def finish_bundle(self):
         if self._spill is not None:
-            self._spill[1].close()  # before the bundle commits: the parts it emitted are readable
-            self._spill = None
+            self._spill.close()  # before the bundle commits: the parts it emitted are readable
 
 
 def _read_parts(parts) -> list[pa.Table]:
-    """The tables of one shard's parts: IPC bytes, or (path, offset, length) in spill files, each file
-    opened once and read in offset order."""
-    tables, spilled = [], {}
-    for part in parts:
-        if isinstance(part, bytes):
-            tables.append(table_from_ipc(part))
-        else:
-            path, offset, length = part
-            spilled.setdefault(path, []).append((offset, length))
-    for path in sorted(spilled):
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-            for offset, length in sorted(spilled[path]):
-                f.seek(offset)
-                tables.append(table_from_ipc(f.read(length)))
-    return tables
+    """The tables of one shard's parts: IPC bytes, or where they are in spill files (`read_spilled`)."""
+    return [table_from_ipc(blob) for blob in read_spilled(parts)]
 
 
 class _WriteTableShardFn(beam.DoFn):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import pytest
@@ -100,6 +101,26 @@ def test_dedup_is_idempotent(planted_run, tmp_path):
     """Running the stage again on its own output removes nothing."""
     stats = dedup.run(["--input", str(planted_run["root"] / "out"), "--output", str(tmp_path / "again")])
     assert stats["rejected"]["total"] == 0 and stats["kept"] == len(planted_run["out"]["kept"])
+
+
+def test_spilled_and_inline_shuffles_write_the_same_bytes(planted_run, tmp_path, monkeypatch):
+    """A local output shuffles documents and work batches through spill files (OUT/_shuffle, gone when
+    the run ends); a remote one (no spill root) sends the bytes through the runner: same output files."""
+    spilled = []
+    write = dedup.SpillWriter.write
+    monkeypatch.setattr(dedup.SpillWriter, "write", lambda self, data: spilled.append(1) or write(self, data))
+    inp = str(planted_run["root"] / "in")
+    dedup.run(["--input", inp, "--output", str(tmp_path / "spill")])
+    assert spilled and not (tmp_path / "spill" / "_shuffle").exists()
+    monkeypatch.setattr(dedup, "spill_root", lambda output: None)
+    n = len(spilled)
+    dedup.run(["--input", inp, "--output", str(tmp_path / "inline")])
+    assert len(spilled) == n  # nothing spilled without a spill root
+    for sub in ("data", "rejected"):
+        names = sorted(os.listdir(tmp_path / "spill" / sub))
+        assert names and names == sorted(os.listdir(tmp_path / "inline" / sub))
+        for name in names:
+            assert (tmp_path / "spill" / sub / name).read_bytes() == (tmp_path / "inline" / sub / name).read_bytes()
 
 
 @pytest.mark.slow
