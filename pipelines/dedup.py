@@ -14,7 +14,7 @@ per document: the local runners encode every element that crosses a shuffle, so 
 records and signatures travel as pickled per-batch `bytes` (a few thousand elements for 50k documents):
 
     docs -BatchDocs------> batches of 1,024: (batch, nodes + texts)     node = keep-rule sort key
-         |               + the documents themselves, pickled per join shard (hash of id) ---------+
+         |               + the documents themselves, pickled per output shard (hash of id) -------+
          -Fingerprint----> per batch: band records (key, row) per key-space partition, and the     |
                            batch's nodes + content hashes, and its signatures                      |
          -FindBuckets----> members of band-key buckets with two or more documents (most have one)   |
@@ -25,8 +25,8 @@ records and signatures travel as pickled per-batch `bytes` (a few thousand eleme
          -ConnectComponents-> node -> component minimum (large-star / small-star rounds, then a check;|
                               a non-star residual, if any, is finished by union-find and reported)   |
          -Decide---------> (id, reason, duplicate_of) for every removed document                    |
-         -KeepRepresentative (CoGroupByKey by join shard) <--------------------------------------------+
-                         -> kept | rejected (`exact_duplicate` / `near_duplicate`)
+         -KeepRepresentative (CoGroupByKey by output shard) <------------------------------------------+
+                         -> writes the shard: data/ kept, rejected/ (`exact_duplicate` / `near_duplicate`)
 
 Defaults: --ngram 5 (datatrove `MinhashConfig.n_grams`; character 5-grams for Chinese as in
 text-dedup), --num-perm 128 (datasketch / text-dedup default), --threshold 0.7 (text-dedup default;
@@ -78,6 +78,7 @@ from pipelines.io import (
     read_spilled,
     shard_of,
     spill_root,
+    write_own_shard,
 )
 from pipelines.stage import StageSpec, main_for, run_stage
 
@@ -89,9 +90,6 @@ BATCH_DOCS = 1024
 # GroupByBand keys: slices of the band-key space. One partition holds 1/N of all band records, so raise
 # --band-partitions with the corpus (64 x 1,024-document batches: about 3,000 shuffle elements at 50k docs).
 DEFAULT_BAND_PARTITIONS = 64
-# The documents wait for the decisions in join shards of about this much input (at least 16 shards).
-JOIN_SHARD_BYTES = 16 * 1024 * 1024
-JOIN_SHARDS_MIN = 16
 # Round pairs run distributed; a sorted chain (the worst case) of n nodes needs about log2(n) + 2, but
 # LSH graphs are nearly stars after one (bench: 2 of 50k zh nodes left off the star shape), and each
 # round pair is two more fused stages. The residue is finished by union-find and reported.
@@ -106,7 +104,7 @@ class BatchDocsFn(beam.DoFn):
     reads a single large input file. Outputs:
 
     - main: `(batch id, pickled (nodes, texts))`, the work for `FingerprintFn`;
-    - `docs`: `(join shard, pickled [Document])` (not for `reference` documents), joined once with
+    - `docs`: `(output shard, pickled [Document])` (not for `reference` documents), joined once with
       the removal decisions (`_keep_or_reject`);
     - `stats`: `{'docs_batched': n}` (not for `reference` documents), checked against what
       `FingerprintFn` receives (`_finish`).
@@ -393,34 +391,41 @@ def _decide(kv):
             yield keep.node_id(loser), (reason, keep.node_id(final)), final
 
 
-def _keep_or_reject(kv):
-    """One join shard: its documents (pickled per batch) + the removal decisions of their ids ->
-    kept / rejected documents, and the shard's per-language / per-source counts as one stats dict."""
-    _, joined = kv
+def _keep_or_reject(kv, output: str, num_shards: int):
+    """One output shard: its documents (pickled per batch) + the removal decisions of their ids ->
+    the shard's data/ and rejected/ files, written here (`write_own_shard`: the files and bytes the
+    stage writer would write, without a second shuffle of every document), their paths and counts, and
+    the shard's per-language / per-source dedup counts as one stats dict."""
+    shard, joined = kv
     decided: dict[str, tuple] = {}
     for doc_id, reason, dup_of in joined["decision"]:
         if doc_id in decided:
             raise RuntimeError(f"dedup: more than one decision for document {doc_id!r}")
         decided[doc_id] = (reason, dup_of)
     counts: dict[tuple, int] = {}
+    kept, rejected = [], []
     for blob in read_spilled(joined["docs"]):
         for doc in pickle.loads(blob):
             hit = decided.get(doc.id)
             if hit is None:
                 out = doc
-                yield doc
+                kept.append(doc)
             else:
                 out = doc.rejected(STAGE, hit[0], duplicate_of=hit[1])
-                yield beam.pvalue.TaggedOutput("rejected", out)
+                rejected.append(out)
             key = (out.lang or "unrouted", str(out.source), out.reason)
             counts[key] = counts.get(key, 0) + 1
+    for tag, value in write_own_shard(output, shard, num_shards, kept, rejected):
+        yield beam.pvalue.TaggedOutput(tag, value)
     if counts:
         yield beam.pvalue.TaggedOutput("stats", report.count_stats(counts))
 
 
 def build(pipeline, docs, args):
     params = args.lsh
-    join_shards = max(JOIN_SHARDS_MIN, estimate_num_shards(args.input_files, JOIN_SHARD_BYTES))
+    # The documents meet their decisions in the output's own shards (`shard_of(id, N)`, N as the stage
+    # scaffold sizes it), so the join writes the files: no second shuffle of every document.
+    join_shards = estimate_num_shards(args.input_files, max(1, int(args.shard_size_mb * 1024 * 1024)))
     bands, metas, sigs, fp_stats, doc_shards, batch_stats = _fingerprints(docs, args, reference=False, label="",
                                                              join_shards=join_shards)
     if args.against_files:
@@ -466,8 +471,8 @@ def build(pipeline, docs, args):
             "decision": decisions | "DecisionByShard" >> beam.Map(
                 lambda x, n: (shard_of(x[0], n), (x[0], *x[1])), join_shards)}
            | "JoinDecisions" >> beam.CoGroupByKey()
-           | "KeepRepresentative" >> beam.FlatMap(_keep_or_reject).with_outputs(
-               "rejected", "stats", main="kept"))
+           | "KeepRepresentative" >> beam.FlatMap(_keep_or_reject, args.output, join_shards).with_outputs(
+               "data", "rejected", "doc_stats", "stats"))
     sizes = (decisions
              | "RootOnes" >> beam.Map(lambda x: (x[2], 1))
              | "ClusterCounts" >> beam.CombinePerKey(sum)
@@ -487,7 +492,8 @@ def build(pipeline, docs, args):
                    # stages would be two more round trips with 2 workers
                    | "MergeDedupStats" >> beam.CombineGlobally(MergeStatsFn()).without_defaults()
                    | "FinishDedupStats" >> beam.Map(_finish))
-    return {"kept": out.kept, "rejected": out.rejected, "stats": [stage_stats]}
+    written = {"data": out.data, "rejected": out.rejected, "doc_stats": out.doc_stats}
+    return {"written": written, "num_shards": join_shards, "stats": [stage_stats]}
 
 
 def _fingerprints(docs, args, reference: bool, label: str, join_shards: int):

@@ -267,6 +267,24 @@ def write_parquet(path: str, docs: list[Document], rejected: bool = False, sort_
         pq.write_table(table, f, **PARQUET_WRITE_OPTIONS)
 
 
+def write_own_shard(output: str, index: int, num_shards: int, kept: list[Document], rejected: list[Document]):
+    """Write shard `index` of a stage output from all of its documents (those with `shard_of(id, N) ==
+    index`: the same files and bytes `WriteShards` writes) and yield what `_write_and_finalize` takes as
+    `parts['written']`: ('data', path), ('rejected', path) for the non-empty halves (Finalize writes the
+    empty ones) and ('doc_stats', ('docs', stats)) for the accounting."""
+    acc: dict = {}
+    for docs, sub, is_kept in ((kept, "data", True), (rejected, "rejected", False)):
+        if not docs:
+            continue
+        path = _join(output, sub, shard_name(index, num_shards))
+        write_parquet(path, docs, rejected=not is_kept)
+        for doc in docs:
+            add_doc(acc, doc, is_kept)
+        yield sub, path
+    if acc:
+        yield "doc_stats", ("docs", acc)
+
+
 class _WriteShardFn(beam.DoFn):
     def __init__(self, directory: str, rejected: bool, sort_key=None):
         self.directory, self.rejected, self.sort_key = directory, rejected, sort_key
@@ -507,19 +525,35 @@ class WriteStageOutput(beam.PTransform):
             return WriteShards(path, self.shard_bytes, rejected=rejected, num_shards=self.num_shards,
                                sort_key=None if rejected else self.data_sort_key)
 
-        return _write_and_finalize(parts, self.output, self.stage, self.config, write, _BundleStatsFn)
+        return _write_and_finalize(parts, self.output, self.stage, self.config, write, _BundleStatsFn,
+                                   self.num_shards)
 
 
-def _write_and_finalize(parts, output: str, stage: str, config: dict, write, bundle_stats_fn):
+def _write_and_finalize(parts, output: str, stage: str, config: dict, write, bundle_stats_fn,
+                        num_shards: int | None = None):
     """The tail every stage shares: write kept and rejected (`write(path, rejected) -> PTransform` giving
     (shard paths, count: an int or a one-element PCollection)), add up stats per bundle
     (`bundle_stats_fn(kind)`) and the stage's own stats (`parts['stats']`: a PCollection of dicts, a tuple
     of them, or None) in one combine, then `_FinalizeFn` checks the accounting and writes stats.json and
     _SUCCESS last. The combined totals are Finalize's main input (one element, also on empty input); the
-    written paths are side inputs, so Finalize runs after every shard is written."""
-    kept, rejected, unreadable, read = parts["kept"], parts["rejected"], parts["unreadable"], parts["read"]
-    data_paths, n_data = kept | "WriteKept" >> write(_join(output, "data"), False)
-    rej_paths, n_rej = rejected | "WriteRejected" >> write(_join(output, "rejected"), True)
+    written paths are side inputs, so Finalize runs after every shard is written.
+
+    A stage whose last step already holds whole output shards (dedup's join by `shard_of(id, N)`) writes
+    them itself and passes `parts['written']` = {'data': paths, 'rejected': paths, 'doc_stats': ('docs',
+    stats) items} instead of 'kept' / 'rejected', with `num_shards` = N: no second shuffle of every
+    document (see `write_own_shard`)."""
+    unreadable, read, written = parts["unreadable"], parts["read"], parts.get("written")
+    if written is None:
+        kept, rejected = parts["kept"], parts["rejected"]
+        data_paths, n_data = kept | "WriteKept" >> write(_join(output, "data"), False)
+        rej_paths, n_rej = rejected | "WriteRejected" >> write(_join(output, "rejected"), True)
+        doc_totals = (kept | "KeptStats" >> beam.ParDo(bundle_stats_fn("kept")),
+                      rejected | "RejectedStats" >> beam.ParDo(bundle_stats_fn("rejected")))
+    else:  # the stage wrote its shards itself (`write_own_shard`)
+        if not num_shards:
+            raise ValueError(f"{stage}: a stage that writes its own shards must give their count")
+        data_paths, rej_paths, doc_totals = written["data"], written["rejected"], (written["doc_stats"],)
+        n_data = n_rej = num_shards
     stage_stats = parts.get("stats")
     if stage_stats is None:
         stage_stats = ()
@@ -527,8 +561,7 @@ def _write_and_finalize(parts, output: str, stage: str, config: dict, write, bun
         stage_stats = (stage_stats,)
     totals = (
         (
-            kept | "KeptStats" >> beam.ParDo(bundle_stats_fn("kept")),
-            rejected | "RejectedStats" >> beam.ParDo(bundle_stats_fn("rejected")),
+            *doc_totals,
             unreadable | "UnreadableStats" >> beam.Map(_unreadable_totals),
             read | "CountRead" >> beam.ParDo(bundle_stats_fn("read")),
             *(pc | f"TagStageStats{i}" >> beam.Map(_tag_stage) for i, pc in enumerate(stage_stats)),

@@ -54,7 +54,8 @@ class StageSpec:
         name: stage name (`ingest`, `quality`, ...): written as `stage` on rejected rows and in stats.
         description: one line for `--help`.
         build: `(pipeline, docs, args) -> dict(kept=..., rejected=..., stats=[...] optional, data_sort_key=
-            optional picklable doc -> key for the in-shard order of kept docs, default by id)`.
+            optional picklable doc -> key for the in-shard order of kept docs, default by id)`; a stage that
+            writes its own shards returns `written=` in place of kept / rejected (`pipelines.io.write_own_shard`).
         add_arguments: adds the stage's own flags to the parser.
         validate: checks parsed args, raising ConfigError before any work starts.
         needs_input: False for stages that read their inputs themselves (e.g. per-language mix inputs).
@@ -222,8 +223,10 @@ def _build_and_run(spec: StageSpec, args, files, read_cfg, config, options, runn
         if read["duplicate_ids"] is not None:
             stats.append(read["duplicate_ids"])
         parts = {
-            "kept": out["kept"],
-            "rejected": out.get("rejected") if out.get("rejected") is not None else p | "NoRejected" >> beam.Create([]),
+            "kept": out.get("kept"),
+            "rejected": (out.get("rejected") if out.get("rejected") is not None or out.get("written")
+                         else p | "NoRejected" >> beam.Create([])),
+            "written": out.get("written"),
             "unreadable": (
                 (read["unreadable"], out["unreadable"]) | "FlattenUnreadable" >> beam.Flatten()
                 if out.get("unreadable") is not None else read["unreadable"]
@@ -242,7 +245,7 @@ def _build_and_run(spec: StageSpec, args, files, read_cfg, config, options, runn
         else:
             write = WriteStageOutput(args.output, spec.name, config, args.shard_size_mb,
                                      data_sort_key=out.get("data_sort_key"), num_shards=num_shards)
-        _ = parts | "WriteStageOutput" >> write
+        _ = {k: v for k, v in parts.items() if v is not None} | "WriteStageOutput" >> write
     return read_stats(args.output)
 
 
