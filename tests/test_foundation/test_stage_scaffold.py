@@ -11,7 +11,7 @@ from apache_beam.options.pipeline_options import DirectOptions
 
 from curation.schema import Document
 from curation.testing import read_stage_output
-from pipelines.stage import StageSpec, run_stage
+from pipelines.stage import StageSpec, pipeline_options, run_stage
 
 
 def _docs(n):
@@ -59,9 +59,50 @@ def test_in_process_grpc_workers_flush_by_size_only():
         TimeBasedBufferingClosableOutputStream,
     )
 
-    from pipelines.stage import pipeline_options
 
     options, runner = pipeline_options(["--direct_num_workers", "2"])
     assert runner is not None and options.view_as(DirectOptions).direct_running_mode == "multi_threading"
     stream = ClosableOutputStream.create(None, lambda data: None, worker_handlers.DATA_BUFFER_TIME_LIMIT_MS)
     assert not isinstance(stream, TimeBasedBufferingClosableOutputStream)
+
+
+def _worker_main_module(_):
+    import sys
+
+    return os.path.basename(getattr(sys.modules["__main__"], "__file__", "") or "")
+
+
+def test_multi_processing_workers_run_the_fast_exit_entry(tmp_path):
+    """LocalRunner starts Beam's multi_processing workers as `python -m pipelines.beam_worker`."""
+    from pipelines.stage import LocalRunner
+
+    out = tmp_path / "mains.txt"
+    options, runner = pipeline_options(["--direct_num_workers", "2", "--direct_running_mode", "multi_processing"])
+    assert isinstance(runner, LocalRunner)
+    with beam.Pipeline(runner=runner, options=options) as p:
+        _ = (p | beam.Create(range(8)) | beam.Map(_worker_main_module) | beam.combiners.ToSet()
+             | beam.Map(lambda names: out.write_text(",".join(sorted(names)))))
+    assert out.read_text() == "beam_worker.py"
+
+
+@pytest.mark.parametrize("outcome, status", [(None, 0), (RuntimeError("harness failed"), 1), (SystemExit(3), 3)])
+def test_beam_worker_keeps_the_harness_exit_status(monkeypatch, outcome, status):
+    from apache_beam.runners.worker import sdk_worker_main
+
+    from pipelines import beam_worker
+
+    def harness(argv):
+        if outcome is not None:
+            raise outcome
+
+    class Exited(Exception):
+        pass
+
+    def fake_exit(code):
+        raise Exited(code)
+
+    monkeypatch.setattr(sdk_worker_main, "main", harness)
+    monkeypatch.setattr(beam_worker.os, "_exit", fake_exit)
+    with pytest.raises(Exited) as exc:
+        beam_worker.main()
+    assert exc.value.args == (status,)
