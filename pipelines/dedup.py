@@ -9,12 +9,12 @@ that can live without Beam is in `curation/dedup/`.)
     curate dedup --input out/quality --output out/dedup --against out/last_month/dedup
 
 Flow. Every step is a GroupByKey keyed by something local (a batch, a slice of the band-key space, a
-join shard, a node), so no worker holds all edges or all ids. Nothing after the read moves one element
+output shard, a node), so no worker holds all edges or all ids. Nothing after the read moves one element
 per document: the local runners encode every element that crosses a shuffle, so documents, band
 records and signatures travel as pickled per-batch `bytes` (a few thousand elements for 50k documents):
 
     docs -BatchDocs------> batches of 1,024: (batch, nodes + texts)     node = keep-rule sort key
-         |               + the documents themselves, pickled per output shard (hash of id) -------+
+         |               + the documents themselves, Arrow per output shard (hash of id) ---------+
          -Fingerprint----> per batch: band records (key, row) per key-space partition, and the     |
                            batch's nodes + content hashes, and its signatures                      |
          -FindBuckets----> members of band-key buckets with two or more documents (most have one)   |
@@ -49,6 +49,8 @@ from typing import Any
 
 import apache_beam as beam
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 from curation.dedup import keep, report
@@ -66,6 +68,7 @@ from curation.dedup.minhash import (
 from curation.dedup.shingles import DEFAULT_NGRAM, batch_shingle_hashes
 from curation.errors import ConfigError
 from curation.readers import ReadConfig
+from curation.schema import to_table
 from curation.stats import unreadable_stats
 from curation.text.normalize import normalize_text
 from pipelines.io import (
@@ -78,8 +81,8 @@ from pipelines.io import (
     read_spilled,
     shard_of,
     spill_root,
-    write_own_shard,
 )
+from pipelines.io_tables import table_from_ipc, table_part, write_own_table_shard
 from pipelines.stage import StageSpec, main_for, run_stage
 
 STAGE = "dedup"
@@ -104,7 +107,7 @@ class BatchDocsFn(beam.DoFn):
     reads a single large input file. Outputs:
 
     - main: `(batch id, pickled (nodes, texts))`, the work for `FingerprintFn`;
-    - `docs`: `(output shard, pickled [Document])` (not for `reference` documents), joined once with
+    - `docs`: `(output shard, Arrow IPC of its documents)` (not for `reference` documents), joined once with
       the removal decisions (`_keep_or_reject`);
     - `stats`: `{'docs_batched': n}` (not for `reference` documents), checked against what
       `FingerprintFn` receives (`_finish`).
@@ -151,8 +154,8 @@ class BatchDocsFn(beam.DoFn):
             by_shard: dict[int, list] = {}
             for doc in docs:
                 by_shard.setdefault(shard_of(doc.id, self.join_shards), []).append(doc)
-            for shard, part in by_shard.items():
-                yield beam.pvalue.TaggedOutput("docs", (shard, self._blob(part)))
+            for shard, part in by_shard.items():  # as Arrow: the join writes them without a Document each
+                yield beam.pvalue.TaggedOutput("docs", (shard, table_part(to_table(part), self._spill)))
             yield beam.pvalue.TaggedOutput("stats", {"docs_batched": len(docs)})
         work = ([keep.node_of(d, self.keep_score, self.reference) for d in docs], [d.text for d in docs])
         yield self.rng.getrandbits(63), self._blob(work)
@@ -407,33 +410,44 @@ def _decide(kv):
 
 
 def _keep_or_reject(kv, output: str, num_shards: int):
-    """One output shard: its documents (pickled per batch) + the removal decisions of their ids ->
-    the shard's data/ and rejected/ files, written here (`write_own_shard`: the files and bytes the
-    stage writer would write, without a second shuffle of every document), their paths and counts, and
-    the shard's per-language / per-source dedup counts as one stats dict."""
+    """One output shard: its documents (Arrow tables) + the removal decisions of their ids -> the shard's
+    data/ and rejected/ files, written here (`write_own_table_shard`: the files and bytes the stage writer
+    would write, without a second shuffle of every document), their paths and counts, and the shard's
+    per-language / per-source dedup counts as one stats dict."""
     shard, joined = kv
     decided: dict[str, tuple] = {}
     for doc_id, reason, dup_of in joined["decision"]:
         if doc_id in decided:
             raise RuntimeError(f"dedup: more than one decision for document {doc_id!r}")
         decided[doc_id] = (reason, dup_of)
-    counts: dict[tuple, int] = {}
-    kept, rejected = [], []
-    for blob in read_spilled(joined["docs"]):
-        for doc in pickle.loads(blob):
-            hit = decided.get(doc.id)
-            if hit is None:
-                out = doc
-                kept.append(doc)
-            else:
-                out = doc.rejected(STAGE, hit[0], duplicate_of=hit[1])
-                rejected.append(out)
-            key = (out.lang or "unrouted", str(out.source), out.reason)
-            counts[key] = counts.get(key, 0) + 1
-    for tag, value in write_own_shard(output, shard, num_shards, kept, rejected):
+    tables = [table_from_ipc(blob) for blob in read_spilled(joined["docs"])]
+    if not tables:
+        return
+    table = pa.concat_tables(tables)
+    hit = pc.is_in(table.column("id"), value_set=pa.array(list(decided), pa.string()))
+    kept, rejected = table.filter(pc.invert(hit)), table.filter(hit)
+    hits = [decided[i] for i in rejected.column("id").to_pylist()]
+    for name, values in (("stage", [STAGE] * len(hits)), ("reason", [h[0] for h in hits]),
+                         ("duplicate_of", [h[1] for h in hits])):
+        rejected = rejected.append_column(name, pa.array(values, pa.string()))
+    for tag, value in write_own_table_shard(output, shard, num_shards, kept, rejected):
         yield beam.pvalue.TaggedOutput(tag, value)
+    counts = _lang_source_counts(kept, None)
+    counts.update(_lang_source_counts(rejected, rejected.column("reason")))
     if counts:
         yield beam.pvalue.TaggedOutput("stats", report.count_stats(counts))
+
+
+def _lang_source_counts(table: pa.Table, reason) -> dict[tuple, int]:
+    """{(lang or 'unrouted', str(source), reason): documents} of a table, as `report.count_stats` takes."""
+    if not table.num_rows:
+        return {}
+    lang = pc.fill_null(table.column("lang"), "")
+    cols = {"lang": pc.if_else(pc.equal(lang, ""), "unrouted", lang),
+            "source": pc.fill_null(table.column("source").cast(pa.string()), "None"),
+            "reason": reason if reason is not None else pa.nulls(table.num_rows, pa.string())}
+    rows = pa.table(cols).group_by(["lang", "source", "reason"]).aggregate([("lang", "count")]).to_pylist()
+    return {(r["lang"], r["source"], r["reason"]): r["lang_count"] for r in rows}
 
 
 def build(pipeline, docs, args):

@@ -267,24 +267,6 @@ def write_parquet(path: str, docs: list[Document], rejected: bool = False, sort_
         pq.write_table(table, f, **PARQUET_WRITE_OPTIONS)
 
 
-def write_own_shard(output: str, index: int, num_shards: int, kept: list[Document], rejected: list[Document]):
-    """Write shard `index` of a stage output from all of its documents (those with `shard_of(id, N) ==
-    index`: the same files and bytes `WriteShards` writes) and yield what `_write_and_finalize` takes as
-    `parts['written']`: ('data', path), ('rejected', path) for the non-empty halves (Finalize writes the
-    empty ones) and ('doc_stats', ('docs', stats)) for the accounting."""
-    acc: dict = {}
-    for docs, sub, is_kept in ((kept, "data", True), (rejected, "rejected", False)):
-        if not docs:
-            continue
-        path = _join(output, sub, shard_name(index, num_shards))
-        write_parquet(path, docs, rejected=not is_kept)
-        for doc in docs:
-            add_doc(acc, doc, is_kept)
-        yield sub, path
-    if acc:
-        yield "doc_stats", ("docs", acc)
-
-
 class _WriteShardFn(beam.DoFn):
     def __init__(self, directory: str, rejected: bool, sort_key=None):
         self.directory, self.rejected, self.sort_key = directory, rejected, sort_key
@@ -541,7 +523,7 @@ def _write_and_finalize(parts, output: str, stage: str, config: dict, write, bun
     A stage whose last step already holds whole output shards (dedup's join by `shard_of(id, N)`) writes
     them itself and passes `parts['written']` = {'data': paths, 'rejected': paths, 'doc_stats': ('docs',
     stats) items} instead of 'kept' / 'rejected', with `num_shards` = N: no second shuffle of every
-    document (see `write_own_shard`)."""
+    document (see `io_tables.write_own_table_shard`)."""
     unreadable, read, written = parts["unreadable"], parts["read"], parts.get("written")
     if written is None:
         kept, rejected = parts["kept"], parts["rejected"]
@@ -549,7 +531,7 @@ def _write_and_finalize(parts, output: str, stage: str, config: dict, write, bun
         rej_paths, n_rej = rejected | "WriteRejected" >> write(_join(output, "rejected"), True)
         doc_totals = (kept | "KeptStats" >> beam.ParDo(bundle_stats_fn("kept")),
                       rejected | "RejectedStats" >> beam.ParDo(bundle_stats_fn("rejected")))
-    else:  # the stage wrote its shards itself (`write_own_shard`)
+    else:  # the stage wrote its shards itself (`io_tables.write_own_table_shard`)
         if not num_shards:
             raise ValueError(f"{stage}: a stage that writes its own shards must give their count")
         data_paths, rej_paths, doc_totals = written["data"], written["rejected"], (written["doc_stats"],)

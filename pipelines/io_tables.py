@@ -301,18 +301,38 @@ class _KeyTableByShardFn(beam.DoFn):
             yield int(shards[part[0]]), self._part(table.take(pa.array(part)))
 
     def _part(self, rows: pa.Table):
-        if self._spill is None:
-            return table_to_ipc(rows)
-        return self._spill.write(_ipc_buffer(rows, _SPILL_IPC_OPTIONS))
+        return table_part(rows, self._spill)
 
     def finish_bundle(self):
         if self._spill is not None:
             self._spill.close()  # before the bundle commits: the parts it emitted are readable
 
 
+def table_part(table: pa.Table, spill: SpillWriter | None):
+    """A table as it crosses a shuffle: its IPC bytes or, with a spill writer, where they are."""
+    return table_to_ipc(table) if spill is None else spill.write(_ipc_buffer(table, _SPILL_IPC_OPTIONS))
+
+
 def _read_parts(parts) -> list[pa.Table]:
     """The tables of one shard's parts: IPC bytes, or where they are in spill files (`read_spilled`)."""
     return [table_from_ipc(blob) for blob in read_spilled(parts)]
+
+
+def write_own_table_shard(output: str, index: int, num_shards: int, kept: pa.Table, rejected: pa.Table):
+    """Write shard `index` of a stage output from all of its rows (those with `shard_of(id, N) == index`:
+    the files and bytes the stage writer would write) and yield what `_write_and_finalize` takes as
+    `parts['written']`: ('data', path), ('rejected', path) for the non-empty halves (Finalize writes the
+    empty ones) and ('doc_stats', ('docs', stats)) for the accounting."""
+    acc: dict = {}
+    for table, sub, is_kept in ((kept, "data", True), (rejected, "rejected", False)):
+        if not table.num_rows:
+            continue
+        path = _join(output, sub, shard_name(index, num_shards))
+        write_table_parquet(path, table, rejected=not is_kept)
+        acc = merge_stats(acc, table_stats(table, is_kept))
+        yield sub, path
+    if acc:
+        yield "doc_stats", ("docs", acc)
 
 
 class _WriteTableShardFn(beam.DoFn):

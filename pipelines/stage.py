@@ -57,7 +57,7 @@ class StageSpec:
         description: one line for `--help`.
         build: `(pipeline, docs, args) -> dict(kept=..., rejected=..., stats=[...] optional, data_sort_key=
             optional picklable doc -> key for the in-shard order of kept docs, default by id)`; a stage that
-            writes its own shards returns `written=` in place of kept / rejected (`pipelines.io.write_own_shard`).
+            writes its own shards returns `written=` in place of kept / rejected (`io_tables.write_own_table_shard`).
         add_arguments: adds the stage's own flags to the parser.
         validate: checks parsed args, raising ConfigError before any work starts.
         needs_input: False for stages that read their inputs themselves (e.g. per-language mix inputs).
