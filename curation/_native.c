@@ -430,7 +430,8 @@ static struct PyModuleDef moduledef = {
 
 PyMODINIT_FUNC PyInit__native(void) {
     PyObject *m = PyModule_Create(&moduledef);
-    if (m && (PyModule_AddFunctions(m, qn_fasttext_methods) < 0 || PyModule_AddFunctions(m, qn_script_methods) < 0)) {
+    if (m && (PyModule_AddFunctions(m, qn_fasttext_methods) < 0 || PyModule_AddFunctions(m, qn_script_methods) < 0
+              || PyModule_AddFunctions(m, qn_shingle_methods) < 0)) {
         Py_DECREF(m);
         return NULL;
     }

@@ -1,6 +1,7 @@
 /* Shared by the C files of the one optional extension module `curation._native` (see curation/native.py):
  * curation/_native.c (n-grams, normalization, class histograms; it defines the helpers below and the module),
- * curation/quality/_fasttext_native.c (fastText scoring), curation/text/_script_native.c (language routing). */
+ * curation/quality/_fasttext_native.c (fastText scoring), curation/text/_script_native.c (language routing),
+ * curation/dedup/_shingles_native.c (dedup shingles). */
 #ifndef QINGLIU_NATIVE_H
 #define QINGLIU_NATIVE_H
 #define PY_SSIZE_T_CLEAN
@@ -18,4 +19,5 @@ void qn_release(Py_buffer *b, int got);
 
 extern PyMethodDef qn_fasttext_methods[]; /* _fasttext_native.c */
 extern PyMethodDef qn_script_methods[];   /* _script_native.c */
+extern PyMethodDef qn_shingle_methods[];  /* dedup/_shingles_native.c */
 #endif

@@ -70,7 +70,7 @@ from curation.errors import ConfigError
 from curation.readers import ReadConfig
 from curation.schema import to_table
 from curation.stats import unreadable_stats
-from curation.text.normalize import normalize_text
+from curation.text.batch_normalize import normalize_many
 from pipelines.io import (
     MergeStatsFn,
     ReadDocuments,
@@ -199,15 +199,14 @@ class FingerprintFn(beam.DoFn):
 
     def process(self, kv) -> Iterable[Any]:  # annotated: the inferred Union with TaggedOutput fails GBK checks
         batch, blobs = kv
-        all_nodes, norms, nodes = [], [], []
+        all_nodes, texts = [], []
         for blob in read_spilled(blobs):
             n_, t_ = pickle.loads(blob)
             all_nodes += n_
-            for node, text in zip(n_, t_):
-                norm = normalize_text(text)
-                if norm:
-                    norms.append(norm)
-                    nodes.append(node)
+            texts += t_
+        # the matching view of the whole batch at once (`normalize_text` of each, equal by test)
+        pairs = [(node, norm) for node, norm in zip(all_nodes, normalize_many(texts)) if norm]
+        nodes, norms = [p[0] for p in pairs], [p[1] for p in pairs]
         if not self.reference:
             yield beam.pvalue.TaggedOutput("stats", {"docs_fingerprinted": len(all_nodes),
                                                      "empty_docs": len(all_nodes) - len(norms)})

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from curation import native
 from curation.dedup.minhash import signatures, signatures_flat
 from curation.dedup.shingles import batch_shingle_hashes, shingle_hashes, shingle_strings, tokens_of
 from curation.text.normalize import normalize_text
@@ -93,3 +97,52 @@ def test_batch_shingles_equal_one_document_at_a_time(texts, ngram):
     assert flat.tolist() == (np.concatenate(one).tolist() if one else [])
     if norms:
         assert (signatures_flat(flat, sizes, num_perm=16) == signatures(one, num_perm=16)).all()
+
+
+_WIDE = st.lists(st.text(alphabet=st.sampled_from(
+    list("的一是在不了 ab_Z9，。!x1\n\t𠀀𪜀丽é한カ👍🏽\u200d\x00") + ["\ud800", "\U000323af", "\U000323b0"]), max_size=50),
+    max_size=14)
+
+
+@pytest.mark.skipif(native.module() is None, reason="the C kernels are not built (no compiler at install) or QINGLIU_NATIVE=0")
+@settings(max_examples=120, deadline=None)
+@given(_WIDE, st.integers(1, 7))
+def test_c_kernel_shingles_equal_the_numpy_path(texts, ngram):
+    """`curation/dedup/_shingles_native.c` against the numpy batch path, on every token class, astral Han
+    (extension B to H, and the first code point past it), emoji with joiners, NUL and a lone surrogate."""
+    norms = [n for n in (normalize_text(t) for t in texts) if n]
+    fast = batch_shingle_hashes(norms, ngram)
+    with _native_off():
+        ref = batch_shingle_hashes(norms, ngram)
+    assert fast[1].tolist() == ref[1].tolist() and fast[0].dtype == ref[0].dtype == np.uint32
+    assert fast[0].tolist() == ref[0].tolist()
+
+
+@pytest.mark.skipif(native.module() is None, reason="the C kernels are not built (no compiler at install) or QINGLIU_NATIVE=0")
+def test_c_kernel_refuses_inconsistent_arrays():
+    from curation.dedup.shingles import _TABLE
+
+    k = native.module()
+    cps = np.frombuffer("今天天气很好".encode("utf-32-le"), dtype=np.uint32)
+    sizes = np.empty(1, dtype=np.int64)
+    with pytest.raises(ValueError, match="too small"):
+        k.shingle_hashes(cps, np.array([6], dtype=np.int64), _TABLE, 5, np.empty(1, dtype=np.uint32), sizes)
+    with pytest.raises(ValueError, match="add up"):
+        k.shingle_hashes(cps, np.array([7], dtype=np.int64), _TABLE, 5, np.empty(9, dtype=np.uint32), sizes)
+    with pytest.raises(TypeError):
+        k.shingle_hashes(cps.astype(np.int64), np.array([6], dtype=np.int64), _TABLE, 5, np.empty(9, np.uint32), sizes)
+    assert k.shingle_hashes(cps, np.array([6], dtype=np.int64), _TABLE, 5, out := np.empty(9, np.uint32), sizes) == 2
+    assert sizes.tolist() == [2] and out[:2].tolist() == shingle_hashes("今天天气很好", 5).tolist()
+
+
+@contextlib.contextmanager
+def _native_off():
+    old = os.environ.get(native.ENV)
+    os.environ[native.ENV] = "0"
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ[native.ENV]
+        else:
+            os.environ[native.ENV] = old
