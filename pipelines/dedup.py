@@ -8,10 +8,14 @@ that can live without Beam is in `curation/dedup/`.)
         --direct_num_workers 2 --direct_running_mode multi_processing
     curate dedup --input out/quality --output out/dedup --against out/last_month/dedup
 
-Flow. Every step is a GroupByKey keyed by something local (a batch, a slice of the band-key space, a
+Flow. Every step is a GroupByKey keyed by something local (a batch, a slice of the band-key space, an
 output shard, a node), so no worker holds all edges or all ids. Nothing after the read moves one element
 per document: the local runners encode every element that crosses a shuffle, so documents, band
-records and signatures travel as pickled per-batch `bytes` (a few thousand elements for 50k documents):
+records and signatures travel as per-batch blobs (a few thousand elements for 50k documents). For a
+local output the blobs themselves go to spill files under OUT/_shuffle and only (file, offset, length)
+crosses the runner (`pipelines.io.SpillWriter`); for a remote one (gs://...) the runner's shuffle moves
+the bytes. The documents are joined with their decisions in the output's own shards, so that join also
+writes the files (no second shuffle of every document):
 
     docs -BatchDocs------> batches of 1,024: (batch, nodes + texts)     node = keep-rule sort key
          |               + the documents themselves, Arrow per output shard (hash of id) ---------+
