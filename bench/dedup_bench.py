@@ -439,10 +439,14 @@ def part_rss(args, res):
     res["rss"] = {}
     for n in args.rss:
         path, mb = speed_set(args, n, f"rss{n}")
+        # --rss-shard-mb: smaller output shards, to show that the largest worker follows the shard size
+        # (the join holds one output shard), not the corpus
+        extra = ["--shard-size-mb", str(args.rss_shard_mb)] if args.rss_shard_mb else []
+        extra += [] if args.check_ids else ["--trust-ids"]  # as in the speed part (unique ids)
         for workers in sorted({1, args.workers}):
-            m = measure({"method": "qingliu", "workers": workers, "input": path,
+            m = measure({"method": "qingliu", "workers": workers, "input": path, "extra": extra,
                          "work": os.path.join(args.out, f"r{n}_{workers}")}, args.timeout)
-            key = f"{n} docs, {workers} worker(s)"
+            key = f"{n} docs, {workers} worker(s)" + (f", {args.rss_shard_mb} MB shards" if args.rss_shard_mb else "")
             res["rss"][key] = ({"error": m["error"][-300:]} if "error" in m else
                                {"text_mb": round(mb, 1), "wall_s": m["wall_s"], "maxrss_mb": m["maxrss_mb"],
                                 "runner_rss_mb": m["runner_rss_mb"],
@@ -460,12 +464,14 @@ def main(argv=None):
     p.add_argument("--pairs", type=int, default=20000, help="zh_sentence_pairs sampled")
     p.add_argument("--speed-docs", type=int, default=50000)
     p.add_argument("--rss", type=lambda s: [int(x) for x in s.split(",")], default=[10000, 50000, 100000])
+    p.add_argument("--rss-shard-mb", type=float, default=None,
+                   help="--shard-size-mb for the stage in the rss part (default: the stage's 64 MB)")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--shards", type=int, default=1,
                    help="write the speed/RSS sets as this many .jsonl.gz shards (every method reads them all)")
     p.add_argument("--only", default="", help="run only the speed methods whose name starts with this")
     p.add_argument("--check-ids", action="store_true",
-                   help="speed: keep the stage's id-uniqueness shuffle (default: --trust-ids, as the baselines)")
+                   help="speed, rss: keep the stage's id-uniqueness shuffle (default: --trust-ids, as the baselines)")
     p.add_argument("--timeout", type=int, default=1800, help="seconds per method run")
     args = p.parse_args(argv)
     if args.worker:
