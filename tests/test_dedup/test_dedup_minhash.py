@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from curation import native
 from curation.dedup import minhash
-from curation.dedup.minhash import band_keys, estimated_jaccard, jaccard_stddev, lsh_params, signatures
+from curation.dedup.minhash import (
+    band_keys,
+    estimated_jaccard,
+    jaccard_stddev,
+    lsh_params,
+    permutations,
+    signatures,
+    signatures_flat,
+)
 from curation.dedup.shingles import shingle_hashes, shingle_strings
 
 POOL = list("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工"
@@ -98,3 +110,44 @@ def test_lsh_params_are_recall_first_and_validate():
     for bad in [dict(threshold=0.0), dict(threshold=1.5), dict(num_perm=1), dict(bands=20, rows=8)]:
         with pytest.raises(ValueError):
             lsh_params(**{"threshold": 0.7, "num_perm": 128, **bad})
+
+
+_HAS_AVX2 = native.module() is not None and native.module().minhash_available()
+
+
+@pytest.mark.skipif(not _HAS_AVX2, reason="the C kernels are not built, QINGLIU_NATIVE=0, or this CPU has no AVX2")
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 40), min_size=0, max_size=30), st.integers(1, 70), st.integers(0, 2**32))
+def test_c_minhash_equals_the_numpy_signatures(sizes, num_perm, seed):
+    """`minhash_min` (AVX2) against the numpy reference: empty texts, one permutation, odd counts, and
+    shingle values at both ends of the 32-bit range."""
+    rng = np.random.default_rng(seed)
+    flat = rng.integers(0, 2**32, sum(sizes), dtype=np.uint64).astype(np.uint32)
+    if len(flat):
+        flat[0], flat[-1] = 0, 0xFFFFFFFF
+    sizes = np.array(sizes, dtype=np.int64)
+    coeffs = permutations(num_perm, seed)
+    fast = signatures_flat(flat, sizes, coeffs=coeffs)
+    old = os.environ.get(native.ENV)
+    os.environ[native.ENV] = "0"
+    try:
+        ref = signatures_flat(flat, sizes, coeffs=coeffs)
+    finally:
+        if old is None:
+            del os.environ[native.ENV]
+        else:
+            os.environ[native.ENV] = old
+    assert fast.dtype == ref.dtype == np.uint32 and fast.shape == ref.shape
+    assert (fast == ref).all()
+
+
+@pytest.mark.skipif(not _HAS_AVX2, reason="the C kernels are not built, QINGLIU_NATIVE=0, or this CPU has no AVX2")
+def test_c_minhash_refuses_inconsistent_arrays():
+    k = native.module()
+    u32 = np.zeros(4, dtype=np.uint32)
+    with pytest.raises(ValueError, match="do not agree"):
+        k.minhash_min(u32, np.array([3], dtype=np.int64), u32[:2], u32[:2], np.zeros(2, np.uint64),
+                      np.zeros(2, np.uint64))
+    with pytest.raises(TypeError):
+        k.minhash_min(u32.astype(np.int64), np.array([4], dtype=np.int64), u32[:2], u32[:2],
+                      np.zeros(2, np.uint64), np.zeros(2, np.uint64))
