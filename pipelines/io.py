@@ -7,8 +7,8 @@ Every stage writes, under `OUT/`:
     stats.json                            input_records, kept, rejected by reason, unreadable (+ examples), ...
     _SUCCESS                              written last, only after the accounting check passed
 
-(A table stage with a local output also has `_shuffle/` while it runs: spill files of its shuffle,
-deleted before stats.json is written.)
+(A table stage or dedup with a local output also has `_shuffle/` while it runs: spill files of its
+shuffles (`SpillWriter`), deleted before stats.json is written.)
 
 Shards are deterministic: a document goes to shard `xxh64(id) % N` (N from the total text size) and
 each shard is sorted by id, so the same input gives identical bytes on any runner and worker count.
