@@ -12,7 +12,9 @@ and needs no numpy headers (arrays come through the buffer protocol).
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from types import ModuleType
 
 ENV = "QINGLIU_NATIVE"  # "0": never use the C kernels
@@ -28,3 +30,18 @@ def module() -> ModuleType | None:
     if os.environ.get(ENV, "1") == "0":
         return None
     return _native
+
+
+@contextlib.contextmanager
+def disabled() -> Iterator[None]:
+    """Run the numpy paths inside the block (`QINGLIU_NATIVE=0`, the previous value restored after): the
+    reference side of the tests that compare the kernels with numpy."""
+    old = os.environ.get(ENV)
+    os.environ[ENV] = "0"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = old

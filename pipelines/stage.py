@@ -175,7 +175,7 @@ def size_flushed_embedded_workers() -> None:
     bytes and then clears the buffer, while the processing thread keeps encoding elements into it without
     a lock, so an element written between the two is silently dropped. Found through the dedup stage
     (Beam 2.77: 1 in 3 runs of the 50k zh bench lost a 1,024-document batch, or a few decisions) and shown
-    with Beam alone by `bench/beam_thread_flush_repro.py` (3 of 8 runs lost elements; 0 of 10 with this).
+    with Beam alone by `bench/beam_thread_flush_repro.py` (4 of 8 runs lost elements; 0 of 8 with this).
     The subprocess workers of multi_processing and Dataflow's workers never time-flush, and the in-process
     runner never creates these workers, so this changes nothing else. A config value of 0 falls back to
     the module default (`config.get(...) or DATA_BUFFER_TIME_LIMIT_MS`), hence the module default is set.

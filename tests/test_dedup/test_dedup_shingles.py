@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 import numpy as np
@@ -112,7 +111,7 @@ def test_c_kernel_shingles_equal_the_numpy_path(texts, ngram):
     (extension B to H, and the first code point past it), emoji with joiners, NUL and a lone surrogate."""
     norms = [n for n in (normalize_text(t) for t in texts) if n]
     fast = batch_shingle_hashes(norms, ngram)
-    with _native_off():
+    with native.disabled():
         ref = batch_shingle_hashes(norms, ngram)
     assert fast[1].tolist() == ref[1].tolist() and fast[0].dtype == ref[0].dtype == np.uint32
     assert fast[0].tolist() == ref[0].tolist()
@@ -135,14 +134,12 @@ def test_c_kernel_refuses_inconsistent_arrays():
     assert sizes.tolist() == [2] and out[:2].tolist() == shingle_hashes("今天天气很好", 5).tolist()
 
 
-@contextlib.contextmanager
-def _native_off():
-    old = os.environ.get(native.ENV)
-    os.environ[native.ENV] = "0"
-    try:
-        yield
-    finally:
-        if old is None:
-            del os.environ[native.ENV]
-        else:
-            os.environ[native.ENV] = old
+def test_native_disabled_switches_the_kernels_off_and_restores(monkeypatch):
+    monkeypatch.setenv(native.ENV, "1")
+    with native.disabled():
+        assert native.module() is None
+    assert os.environ[native.ENV] == "1"
+    monkeypatch.delenv(native.ENV)
+    with native.disabled():
+        assert native.module() is None
+    assert native.ENV not in os.environ
