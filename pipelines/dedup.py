@@ -84,6 +84,7 @@ from pipelines.io import (
     in_global_window,
     read_spilled,
     shard_of,
+    spill_or_inline,
     spill_root,
 )
 from pipelines.io_tables import table_from_ipc, table_part, write_own_table_shard
@@ -146,10 +147,6 @@ class BatchDocsFn(beam.DoFn):
         if self._spill is not None:
             self._spill.close()  # before the bundle commits: the references it emitted are readable
 
-    def _blob(self, obj):
-        data = pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
-        return data if self._spill is None else self._spill.write(data)
-
     def _flush(self):
         docs, self._docs = self._docs, []
         if not docs:
@@ -162,7 +159,7 @@ class BatchDocsFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput("docs", (shard, table_part(to_table(part), self._spill)))
             yield beam.pvalue.TaggedOutput("stats", {"docs_batched": len(docs)})
         work = ([keep.node_of(d, self.keep_score, self.reference) for d in docs], [d.text for d in docs])
-        yield self.rng.getrandbits(63), self._blob(work)
+        yield self.rng.getrandbits(63), spill_or_inline(pickle.dumps(work, pickle.HIGHEST_PROTOCOL), self._spill)
 
 
 class FingerprintFn(beam.DoFn):
@@ -198,9 +195,6 @@ class FingerprintFn(beam.DoFn):
         if self._spill is not None:
             self._spill.close()
 
-    def _blob(self, data):
-        return data if self._spill is None else self._spill.write(data)
-
     def process(self, kv) -> Iterable[Any]:  # annotated: the inferred Union with TaggedOutput fails GBK checks
         batch, blobs = kv
         all_nodes, texts = [], []
@@ -223,8 +217,9 @@ class FingerprintFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput("stats", {"short_docs": int(np.count_nonzero(sizes == 1))})
         sigs = signatures_flat(flat, sizes, coeffs=self.coeffs)
         bands = band_keys(sigs, self.params)  # (n, bands) uint64
-        yield beam.pvalue.TaggedOutput("meta", (batch, self._blob(pickle.dumps((nodes, chash), pickle.HIGHEST_PROTOCOL))))
-        yield beam.pvalue.TaggedOutput("sigs", (batch, self._blob(sigs.tobytes())))
+        meta = pickle.dumps((nodes, chash), pickle.HIGHEST_PROTOCOL)
+        yield beam.pvalue.TaggedOutput("meta", (batch, spill_or_inline(meta, self._spill)))
+        yield beam.pvalue.TaggedOutput("sigs", (batch, spill_or_inline(sigs.tobytes(), self._spill)))
         nb = bands.shape[1]
         keys = bands.reshape(-1)  # record i = (row i // nb, band i % nb)
         part = keys % np.uint64(self.partitions)
@@ -232,7 +227,7 @@ class FingerprintFn(beam.DoFn):
         cuts = np.flatnonzero(np.diff(part[order])) + 1
         for idx in np.split(order, cuts):  # 12 bytes a record: key, row (band 0 = row's first record)
             payload = (batch, keys[idx], (idx // nb).astype(np.int32), idx % nb == 0)
-            yield int(part[idx[0]]), self._blob(pickle.dumps(payload, pickle.HIGHEST_PROTOCOL))
+            yield int(part[idx[0]]), spill_or_inline(pickle.dumps(payload, pickle.HIGHEST_PROTOCOL), self._spill)
 
 
 def _find_buckets(kv):
@@ -424,11 +419,15 @@ def _keep_or_reject(kv, output: str, num_shards: int):
             raise RuntimeError(f"dedup: more than one decision for document {doc_id!r}")
         decided[doc_id] = (reason, dup_of)
     tables = [table_from_ipc(blob) for blob in read_spilled(joined["docs"])]
-    if not tables:
+    if not tables and not decided:
         return
-    table = pa.concat_tables(tables)
+    table = pa.concat_tables(tables) if tables else to_table([])
     hit = pc.is_in(table.column("id"), value_set=pa.array(list(decided), pa.string()))
     kept, rejected = table.filter(pc.invert(hit)), table.filter(hit)
+    if rejected.num_rows != len(decided):  # a decision whose document is not here would be lost unseen
+        missing = sorted(set(decided) - set(rejected.column("id").to_pylist()))
+        raise RuntimeError(f"dedup: {len(missing):,} removal decisions name documents missing from output "
+                           f"shard {shard} (e.g. {missing[:3]}): the documents and decisions disagree")
     hits = [decided[i] for i in rejected.column("id").to_pylist()]
     for name, values in (("stage", [STAGE] * len(hits)), ("reason", [h[0] for h in hits]),
                          ("duplicate_of", [h[1] for h in hits])):

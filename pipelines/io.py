@@ -594,6 +594,11 @@ class SpillWriter:
             self._file = None
 
 
+def spill_or_inline(data, spill: SpillWriter | None):
+    """What crosses a shuffle for `data`: the bytes themselves, or with a spill writer where they are."""
+    return data if spill is None else spill.write(data)
+
+
 def read_spilled(parts) -> list[bytes]:
     """The blobs of `parts`, each inline `bytes` or a `SpillWriter` reference: inline ones first, in the
     given order, then the spilled ones by (file, offset), each file opened once."""

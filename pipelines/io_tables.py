@@ -34,6 +34,7 @@ from pipelines.io import (
     read_spilled,
     shard_name,
     shards_of,
+    spill_or_inline,
     spill_root,
 )
 
@@ -310,7 +311,7 @@ class _KeyTableByShardFn(beam.DoFn):
 
 def table_part(table: pa.Table, spill: SpillWriter | None):
     """A table as it crosses a shuffle: its IPC bytes or, with a spill writer, where they are."""
-    return table_to_ipc(table) if spill is None else spill.write(_ipc_buffer(table, _SPILL_IPC_OPTIONS))
+    return table_to_ipc(table) if spill is None else spill_or_inline(_ipc_buffer(table, _SPILL_IPC_OPTIONS), spill)
 
 
 def _read_parts(parts) -> list[pa.Table]:

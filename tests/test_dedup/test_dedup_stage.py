@@ -215,3 +215,26 @@ def test_documents_lost_before_fingerprinting_fail_the_stage():
     assert ok["docs_fingerprinted"] == 2048 and "docs_batched" not in ok
     with pytest.raises(RuntimeError, match="2,048 documents were batched but 1,024 fingerprinted"):
         dedup._finish({"docs_batched": 2048, "docs_fingerprinted": 1024})
+
+
+def test_join_writes_its_shard_and_refuses_a_decision_without_its_document(tmp_path):
+    from curation.schema import Document, to_table
+    from pipelines.io_tables import table_to_ipc
+
+    docs = [Document(id=f"d{i}", text=f"第{i}篇文本", lang="zh", source="s", source_file="f", row=i) for i in range(3)]
+    blob = table_to_ipc(to_table(docs))
+    out: dict = {}
+    for o in dedup._keep_or_reject((0, {"docs": [blob], "decision": [("d1", "near_duplicate", "d0")]}),
+                                   str(tmp_path / "out"), 1):
+        out.setdefault(o.tag, []).append(o.value)
+    result = read_stage_output(str(tmp_path / "out"))  # no _SUCCESS here: read the two files the join wrote
+    assert sorted(d.id for d in result["kept"]) == ["d0", "d2"]
+    assert [(d.id, d.stage, d.reason, d.duplicate_of) for d in result["rejected"]] == [("d1", "dedup", "near_duplicate", "d0")]
+    assert out["doc_stats"][0][1]["kept"] == 2 and out["doc_stats"][0][1]["rejected"]["total"] == 1
+    assert out["stats"][0]["by_source"]["s"] == {"docs": 3, "exact_removed": 0, "near_removed": 1}
+    with pytest.raises(RuntimeError, match="missing from output shard 0"):
+        list(dedup._keep_or_reject((0, {"docs": [blob], "decision": [("zz", "near_duplicate", "d0")]}),
+                                   str(tmp_path / "bad"), 1))
+    with pytest.raises(RuntimeError, match="missing from output shard 4"):
+        list(dedup._keep_or_reject((4, {"docs": [], "decision": [("zz", "exact_duplicate", "d0")]}),
+                                   str(tmp_path / "bad2"), 5))

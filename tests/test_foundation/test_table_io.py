@@ -176,3 +176,33 @@ def test_parts_from_several_spill_files_and_bytes_read_back(tmp_path):
     want = pa.concat_tables([_to_transit(t) for t in tables])
     assert sorted(got.column("id").to_pylist()) == sorted(want.column("id").to_pylist())
     assert got.sort_by("id").equals(want.sort_by("id"))
+
+
+def test_own_shard_has_the_writers_bytes_and_counts(tmp_path):
+    """`write_own_table_shard` (a stage writing its shards in its own join) gives the files `write_parquet`
+    writes for the same kept and rejected documents, and the accounting `add_doc` gives; an empty half
+    writes no file (Finalize fills it)."""
+    from curation.stats import add_doc
+    from pipelines.io_tables import write_own_table_shard
+
+    rng = random.Random(3)
+    docs = [Document(id=f"d{rng.randrange(10**6):06d}", text="文本" * rng.randrange(1, 50), lang=rng.choice(["zh", "", None]),
+                     source=rng.choice(["a", None]), source_file="f", row=i,
+                     attributes={"quality/x_v1": float(i)} if i % 2 else {}) for i in range(40)]
+    kept = docs[:25]
+    rejected = [d.rejected("dedup", "near_duplicate", duplicate_of="d0") for d in docs[25:]]
+    shuffled = to_table(list(reversed(kept)))  # row order must not matter
+    out = dict(write_own_table_shard(str(tmp_path / "own"), 2, 5, shuffled, to_table(rejected, rejected=True)))
+    write_parquet(str(tmp_path / "k.parquet"), kept)
+    write_parquet(str(tmp_path / "r.parquet"), rejected, rejected=True)
+    assert out["data"].endswith("data/part-00002-of-00005.parquet")
+    assert open(out["data"], "rb").read() == (tmp_path / "k.parquet").read_bytes()
+    assert open(out["rejected"], "rb").read() == (tmp_path / "r.parquet").read_bytes()
+    expected: dict = {}
+    for d in kept:
+        add_doc(expected, d, True)
+    for d in rejected:
+        add_doc(expected, d, False)
+    assert out["doc_stats"] == ("docs", expected)
+    only_kept = dict(write_own_table_shard(str(tmp_path / "k2"), 0, 1, to_table(kept), to_table([], rejected=True)))
+    assert set(only_kept) == {"data", "doc_stats"} and not (tmp_path / "k2" / "rejected").exists()
