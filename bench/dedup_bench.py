@@ -3,7 +3,7 @@
 Every method runs in its own subprocess (wall time and peak RSS measured there), on the same files,
 in the same run:
 
-- `qingliu`: `python -m pipelines.dedup` (FnApiRunner; `--workers 2` = multi_processing, 2 workers);
+- `qingliu`: `beam run pipelines/dedup.py` (FnApiRunner; `--workers 2` = multi_processing, 2 workers);
 - `datasketch`: `MinHash` + `MinHashLSH` (threshold 0.7, 128 permutations), one process, the same
   shingles as Qingliu for the quality set and plain character 5-grams for the zh speed set;
 - `datatrove`: its local 4-stage MinHash pipeline (signature, buckets, cluster, filter), default
@@ -204,12 +204,13 @@ def score(removed: set[str], labels: dict[str, str]) -> dict:
 def run_qingliu(inp: str, work: str, workers: int, extra: list[str], mode: str = "multi_processing") -> set[str]:
     import pyarrow.parquet as pq
 
-    from pipelines import dedup
+    from pipelines import beam_cli
 
     args = ["--input", inp, "--output", work, *extra]
     if workers > 1:
         args += ["--direct_num_workers", str(workers), "--direct_running_mode", mode]
-    dedup.run(args)
+    if beam_cli.main(["run", "pipelines/dedup.py", *args]) != 0:  # the command users type: `beam run ...`
+        raise SystemExit("beam run pipelines/dedup.py failed")
     ids = set()
     for p in glob.glob(os.path.join(work, "rejected", "*.parquet")):
         ids.update(pq.read_table(p, columns=["id"]).column("id").to_pylist())

@@ -86,8 +86,11 @@ class ProgressLine:
 
 def run_stage_command(name: str, argv: list[str]) -> int:
     from curation.report import stage_highlights, summary_table
+    from pipelines import warm_workers
 
     run = _resolve(COMMANDS[name][0])
+    # Local subprocess workers (multi_processing), forked before the progress thread starts.
+    warm_workers.start(argv)
     with ProgressLine(f"curate {name}"):
         stats = run(argv)
     print(summary_table([stats]))

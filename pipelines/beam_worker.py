@@ -10,6 +10,7 @@ closes its log handler itself) and the process then leaves with `os._exit`, keep
 when the harness returned, 1 when it raised (the traceback printed first). Every file a DoFn writes is
 closed when its bundle ends, before the harness reports the bundle done, so nothing is left to flush.
 `pipelines.stage.LocalRunner` points Beam's default worker command at this module.
+`run_harness` is also what a worker forked ahead of time runs (`pipelines.warm_workers`).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import sys
 import traceback
 
 
-def main() -> None:
-    from apache_beam.runners.worker import sdk_worker_main
-
+def run_harness() -> None:
+    """Beam's worker harness (it reads its endpoints from the environment), then `os._exit`."""
     status = 0
     try:
+        from apache_beam.runners.worker import sdk_worker_main
+
         sdk_worker_main.main(sys.argv)
     except SystemExit as exc:  # keep an explicit exit code
         status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -39,4 +41,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_harness()

@@ -18,19 +18,23 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
+import grpc
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, SetupOptions, StandardOptions
 from apache_beam.portability import python_urns
-from apache_beam.runners.portability.fn_api_runner import fn_runner
+from apache_beam.runners.portability.fn_api_runner import fn_runner, worker_handlers
 
 from curation.errors import ConfigError
 from curation.readers import ReadConfig
 from curation.yamlio import YAMLError, load_yaml
+from pipelines import warm_workers
 from pipelines.io import (
     DEFAULT_SHARD_MB,
     ReadDocuments,
@@ -163,8 +167,70 @@ class LocalRunner(fn_runner.FnApiRunner):
         beam_default = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main".encode()
         for env in pipeline_proto.components.environments.values():
             if env.urn == python_urns.SUBPROCESS_SDK and env.payload == beam_default:
+                env.urn = WARM_SUBPROCESS_URN
                 env.payload = f"{sys.executable} -m pipelines.beam_worker".encode()
+        warm_workers.pipeline_started()  # gRPC servers from here on: no more forking this process
         return super().run_via_runner_api(pipeline_proto, options)
+
+
+WARM_SUBPROCESS_URN = "qingliu:env:warm_subprocess:v1"
+
+
+@worker_handlers.WorkerHandler.register_environment(WARM_SUBPROCESS_URN, bytes)
+class WarmSubprocessWorkerHandler(worker_handlers.SubprocessSdkWorkerHandler):
+    """Beam's subprocess worker handler, handed a process `pipelines.warm_workers` started early.
+
+    When none is waiting, the worker starts as in Beam (the payload's command, `pipelines.beam_worker`).
+    """
+
+    def start_worker(self):
+        proc = warm_workers.take()
+        if proc is None:
+            return super().start_worker()
+        self.worker = _WarmWorker(proc, self.control_address, self.provision_info, self.worker_id)
+        self.worker_thread = threading.Thread(name="run_worker", target=self.worker.run)
+        self.worker_thread.start()
+
+
+class _WarmWorker:
+    """What Beam's `local_job_service.SubprocessSdkWorker.run` does for a process it starts (a logging
+    server for the worker, the environment naming the control and logging endpoints and the pipeline
+    options, wait for the exit, fail on a non-zero status), for a process that is already running."""
+
+    def __init__(self, proc, control_address, provision_info, worker_id):
+        self.proc, self.control_address = proc, control_address
+        self.provision_info, self.worker_id = provision_info, worker_id
+
+    def run(self):
+        from apache_beam.portability.api import beam_fn_api_pb2_grpc, endpoints_pb2
+        from apache_beam.runners.portability.local_job_service import BeamFnLoggingServicer
+        from apache_beam.utils import thread_pool_executor
+        from google.protobuf import json_format, text_format
+
+        logging_server = grpc.server(thread_pool_executor.shared_unbounded_instance(),
+                                     options=[("grpc.http2.max_pings_without_data", 0),
+                                              ("grpc.http2.max_ping_strikes", 0)])
+        port = logging_server.add_insecure_port("[::]:0")
+        logging_server.start()
+        beam_fn_api_pb2_grpc.add_BeamFnLoggingServicer_to_server(BeamFnLoggingServicer(), logging_server)
+        env = dict(
+            os.environ,
+            CONTROL_API_SERVICE_DESCRIPTOR=text_format.MessageToString(
+                endpoints_pb2.ApiServiceDescriptor(url=self.control_address)),
+            LOGGING_API_SERVICE_DESCRIPTOR=text_format.MessageToString(
+                endpoints_pb2.ApiServiceDescriptor(url=f"localhost:{port}")),
+            PIPELINE_OPTIONS=json_format.MessageToJson(self.provision_info.provision_info.pipeline_options))
+        if self.worker_id:
+            env["WORKER_ID"] = self.worker_id
+        try:
+            warm_workers.hand_over(self.proc, env)
+            self.proc.wait()
+            if self.proc.returncode:
+                raise RuntimeError(f"Worker subprocess exited with return code {self.proc.returncode}")
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            logging_server.stop(0)
 
 
 def size_flushed_embedded_workers() -> None:
@@ -204,6 +270,7 @@ def run_stage(spec: StageSpec, argv: list[str] | None = None) -> dict[str, Any]:
     if spec.validate:
         spec.validate(args)
     files = expand_inputs(args.input) if args.input else []
+    warm_workers.start(beam_args)  # forks local workers for multi_processing where that is safe
     args.input_files = files
     options, runner = pipeline_options(beam_args)
     prepare_output(args.output)

@@ -104,5 +104,5 @@ def test_beam_worker_keeps_the_harness_exit_status(monkeypatch, outcome, status)
     monkeypatch.setattr(sdk_worker_main, "main", harness)
     monkeypatch.setattr(beam_worker.os, "_exit", fake_exit)
     with pytest.raises(Exited) as exc:
-        beam_worker.main()
+        beam_worker.run_harness()
     assert exc.value.args == (status,)

@@ -77,8 +77,9 @@ def _write_shards(tables: list[pa.Table], out, spill_dir) -> dict[str, bytes]:
     import apache_beam as beam
 
     from pipelines.io_tables import WriteTableShards
+    from pipelines.stage import LocalRunner
 
-    with beam.Pipeline() as p:
+    with beam.Pipeline(runner=LocalRunner()) as p:  # named: no Prism attempt
         _ = p | beam.Create(tables) | WriteTableShards(str(out), 3, spill_dir=spill_dir)
     return {f.name: f.read_bytes() for f in sorted(out.iterdir())}
 

@@ -1,0 +1,121 @@
+"""Local multi_processing workers forked once the stage is imported (`pipelines.warm_workers`): which flags
+ask for them, that a run on them writes the same bytes as on Beam's own workers, that a worker never taken
+leaves at exit, and that a process which has run gRPC is never forked. Each run is a fresh interpreter, as
+`beam run` is (this test process may hold gRPC threads from other tests, so it would not fork)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from curation.testing import read_stage_output
+from pipelines.warm_workers import requested_workers
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MP = ["--direct_running_mode", "multi_processing"]
+
+
+@pytest.mark.parametrize("argv, n", [
+    ([], 0),
+    (["--direct_num_workers", "2"], 0),  # multi_threading: in-process workers
+    (["--direct_num_workers", "2", *MP], 2),
+    (["--direct_num_workers=3", "--direct_running_mode=multi_processing"], 3),
+    (MP, 1),
+    (["--direct_num_workers", "0", *MP], os.cpu_count() or 1),
+    (["--direct_num_workers", "2", *MP, "--runner", "DataflowRunner"], 0),
+    (["--direct_num_workers", "2", *MP, "--environment_type", "DOCKER"], 0),
+    (["--direct_num_workers", "two", *MP], 0),
+])
+def test_only_the_default_runners_subprocess_workers_are_made_ready(argv, n):
+    assert requested_workers(["--input", "x", *argv]) == n
+
+
+def _python(code: str, env: dict | None = None) -> dict:
+    """Run `code` in a fresh interpreter at the repo root; its last stdout line is JSON."""
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "PYTHONPATH": ROOT, **(env or {})})
+    assert p.returncode == 0, p.stderr[-3000:]
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def _write_corpus(path):
+    import random
+
+    rng = random.Random(7)
+    base = ["".join(chr(0x4E00 + rng.randrange(3000)) for _ in range(200)) for _ in range(40)]
+    recs = [{"id": f"d{i:03d}", "text": t} for i, t in enumerate(base)]
+    recs += [{"id": f"copy{i:03d}", "text": base[i] + "。"} for i in range(0, 40, 4)]  # near copies
+    recs += [{"id": f"exact{i:03d}", "text": base[i]} for i in range(1, 40, 8)]
+    for k in range(2):
+        with open(os.path.join(path, f"part{k}.jsonl"), "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in recs[k::2])
+
+
+RUN = """
+import json, sys
+from pipelines import beam_cli, warm_workers
+rc = beam_cli.main(["run", "pipelines/dedup.py", "--input", {inp!r}, "--output", {out!r},
+                    "--direct_num_workers", "2", "--direct_running_mode", "multi_processing"])
+print(json.dumps({{"rc": rc, **warm_workers.stats()}}))
+"""
+
+
+def test_forked_workers_write_what_beams_own_workers_write(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    _write_corpus(str(inp))
+    runs = {}
+    for mode in ("fork", "off"):
+        out = str(tmp_path / mode)
+        runs[mode] = _python(RUN.format(inp=str(inp), out=out), env={"QINGLIU_WARM_WORKERS": mode})
+        assert runs[mode]["rc"] == 0
+    assert runs["fork"]["forked"] == runs["fork"]["taken"] == 2 and runs["fork"]["ready"] == 0
+    assert runs["off"]["forked"] == runs["off"]["taken"] == 0
+    fork, off = read_stage_output(str(tmp_path / "fork")), read_stage_output(str(tmp_path / "off"))
+    assert fork["complete"] and off["complete"]
+    removed = {d.id: (d.reason, d.duplicate_of) for d in fork["rejected"]}
+    assert removed == {d.id: (d.reason, d.duplicate_of) for d in off["rejected"]}
+    assert len(removed) == 15 and {r for r, _ in removed.values()} == {"exact_duplicate", "near_duplicate"}
+    for sub in ("data", "rejected"):
+        names = sorted(os.listdir(tmp_path / "fork" / sub))
+        assert names == sorted(os.listdir(tmp_path / "off" / sub))
+        for name in names:
+            assert (tmp_path / "fork" / sub / name).read_bytes() == (tmp_path / "off" / sub / name).read_bytes()
+
+
+def test_workers_never_taken_leave_at_shutdown():
+    res = _python("""
+import json, os, time
+from pipelines import warm_workers
+made = warm_workers.start(["--direct_num_workers", "3", "--direct_running_mode", "multi_processing"])
+again = warm_workers.start(["--direct_num_workers", "3", "--direct_running_mode", "multi_processing"])
+procs = list(warm_workers._ready)
+t = time.time()
+warm_workers.shutdown()
+print(json.dumps({"made": made, "again": again, "codes": [p.returncode for p in procs],
+                  "seconds": time.time() - t}))
+""")
+    assert res["made"] == 3 and res["again"] == 0  # the second call finds them ready
+    assert res["codes"] == [0, 0, 0]  # end-of-file on the pipe: a clean exit, not a kill
+    assert res["seconds"] < 4  # shutdown kills only after 5 s
+
+
+def test_a_process_that_ran_grpc_is_not_forked():
+    res = _python("""
+import json
+from concurrent import futures
+import grpc
+from pipelines import warm_workers
+argv = ["--direct_num_workers", "2", "--direct_running_mode", "multi_processing"]
+before = warm_workers.enabled()
+server = grpc.server(futures.ThreadPoolExecutor(1))
+server.add_insecure_port("[::]:0")
+server.start()
+server.stop(0).wait()
+print(json.dumps({"before": before, "after": warm_workers.enabled(), "made": warm_workers.start(argv)}))
+""")
+    assert res == {"before": True, "after": False, "made": 0}
