@@ -10,7 +10,7 @@ in the same run:
   `MinhashConfig` (5-grams, 14 buckets x 8 hashes), `language` = en (its default) and zh (jieba).
 
     python bench/dedup_bench.py --parts quality,pairs,speed,rss --out /tmp/dedup_bench
-    python bench/dedup_bench.py --parts speed --speed-docs 50000 --workers 2
+    python bench/dedup_bench.py --parts speed --speed-docs 50000 --workers 2 --shards 4 --repeat 3
 
 Needs ../shared/corpora (QINGLIU_CORPORA). Results: JSON under --out and a markdown summary on stdout.
 """
@@ -26,6 +26,7 @@ import random
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -419,21 +420,36 @@ def part_speed(args, res):
             ("qingliu (in-process runner, 1 worker)", {"method": "qingliu", "workers": 1, "extra": extra}),
             ("datasketch (1 process, char 5-grams)", {"method": "datasketch", "shingles": "char5"}),
             ("datatrove (local 4-stage, 2 workers)", {"method": "datatrove", "language": "en", "tasks": 2})]
-    for name, spec in runs:
-        if args.only and not name.startswith(args.only):
-            continue
-        work = os.path.join(args.out, "s", name.split()[0])
-        m = measure({**spec, "input": path, "work": work}, args.timeout)
-        if "error" in m:
-            res["speed"]["methods"][name] = {"error": m["error"][-500:]}
-        else:
+    runs = [(name, spec) for name, spec in runs if not args.only or name.startswith(args.only)]
+    walls: dict[str, list[float]] = {name: [] for name, _ in runs}
+    # --repeat N: N rounds, each running every method once in turn, so a change in the machine's load
+    # (other sessions' jobs) falls on all methods of a round alike; ratios are taken within a round.
+    for rnd in range(args.repeat):
+        for name, spec in runs:
+            work = os.path.join(args.out, "s", name.split()[0])
+            m = measure({**spec, "input": path, "work": work}, args.timeout)
+            if "error" in m:
+                res["speed"]["methods"][name] = {"error": m["error"][-500:]}
+                print(name, json.dumps(res["speed"]["methods"][name]), flush=True)
+                continue
+            walls[name].append(m["wall_s"])
+            wall = statistics.median(walls[name])
             cores = spec.get("workers", 2 if "datatrove" in name else 1)
-            res["speed"]["methods"][name] = {"wall_s": m["wall_s"], "maxrss_mb": m["maxrss_mb"],
+            res["speed"]["methods"][name] = {"wall_s": wall, "wall_s_runs": walls[name], "maxrss_mb": m["maxrss_mb"],
                                              "removed": len(m["removed"]), "mb_per_s_per_core":
-                                             round(mb / m["wall_s"] / cores, 3),
-                                             "docs_per_s_per_core":
-                                             round(args.speed_docs / m["wall_s"] / cores, 1)}
-        print(name, json.dumps(res["speed"]["methods"][name]), flush=True)
+                                             round(mb / wall / cores, 3),
+                                             "docs_per_s_per_core": round(args.speed_docs / wall / cores, 1)}
+            print(f"round {rnd + 1}/{args.repeat}", name, json.dumps(m["wall_s"]), flush=True)
+    ours = walls.get(f"qingliu ({args.workers} workers)", [])
+    targets = {}
+    for base, key in (("datasketch (1 process, char 5-grams)", "time_vs_datasketch (<= 0.5)"),
+                      ("datatrove (local 4-stage, 2 workers)", "speedup_vs_datatrove (>= 5)")):
+        pairs = list(zip(ours, walls.get(base, [])))
+        if pairs:
+            per_round = [round(o / b, 3) if "datasketch" in base else round(b / o, 2) for o, b in pairs]
+            targets[key] = {"per_round": per_round, "median": round(statistics.median(per_round), 3)}
+    res["speed"]["targets"] = targets
+    print("targets", json.dumps(targets), flush=True)
 
 
 def part_rss(args, res):
@@ -470,6 +486,8 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--shards", type=int, default=1,
                    help="write the speed/RSS sets as this many .jsonl.gz shards (every method reads them all)")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="speed: rounds of every method in turn; wall_s is the median, ratios are per round")
     p.add_argument("--only", default="", help="run only the speed methods whose name starts with this")
     p.add_argument("--check-ids", action="store_true",
                    help="speed, rss: keep the stage's id-uniqueness shuffle (default: --trust-ids, as the baselines)")

@@ -187,7 +187,8 @@ class WarmSubprocessWorkerHandler(worker_handlers.SubprocessSdkWorkerHandler):
         proc = warm_workers.take()
         if proc is None:
             return super().start_worker()
-        self.worker = _WarmWorker(proc, self.control_address, self.provision_info, self.worker_id)
+        self.worker = _WarmWorker(proc, self._worker_command_line, self.control_address, self.provision_info,
+                                  self.worker_id)
         self.worker_thread = threading.Thread(name="run_worker", target=self.worker.run)
         self.worker_thread.start()
 
@@ -195,15 +196,16 @@ class WarmSubprocessWorkerHandler(worker_handlers.SubprocessSdkWorkerHandler):
 class _WarmWorker:
     """What Beam's `local_job_service.SubprocessSdkWorker.run` does for a process it starts (a logging
     server for the worker, the environment naming the control and logging endpoints and the pipeline
-    options, wait for the exit, fail on a non-zero status), for a process that is already running."""
+    options, wait for the exit, fail on a non-zero status), for a process that is already running. If
+    that process is gone before it is handed over, a worker is started as Beam starts one."""
 
-    def __init__(self, proc, control_address, provision_info, worker_id):
-        self.proc, self.control_address = proc, control_address
+    def __init__(self, proc, command: bytes, control_address, provision_info, worker_id):
+        self.proc, self.command, self.control_address = proc, command, control_address
         self.provision_info, self.worker_id = provision_info, worker_id
 
     def run(self):
         from apache_beam.portability.api import beam_fn_api_pb2_grpc, endpoints_pb2
-        from apache_beam.runners.portability.local_job_service import BeamFnLoggingServicer
+        from apache_beam.runners.portability import local_job_service
         from apache_beam.utils import thread_pool_executor
         from google.protobuf import json_format, text_format
 
@@ -212,7 +214,8 @@ class _WarmWorker:
                                               ("grpc.http2.max_ping_strikes", 0)])
         port = logging_server.add_insecure_port("[::]:0")
         logging_server.start()
-        beam_fn_api_pb2_grpc.add_BeamFnLoggingServicer_to_server(BeamFnLoggingServicer(), logging_server)
+        beam_fn_api_pb2_grpc.add_BeamFnLoggingServicer_to_server(local_job_service.BeamFnLoggingServicer(),
+                                                                  logging_server)
         env = dict(
             os.environ,
             CONTROL_API_SERVICE_DESCRIPTOR=text_format.MessageToString(
@@ -224,6 +227,15 @@ class _WarmWorker:
             env["WORKER_ID"] = self.worker_id
         try:
             warm_workers.hand_over(self.proc, env)
+        except OSError:  # it died after `take` saw it alive (its pipe is closed): a fresh one instead
+            logging_server.stop(0)
+            self.proc.wait()
+            LOG.warning("a forked Beam worker (pid %d) was gone before it was handed over; starting one",
+                        self.proc.pid)
+            local_job_service.SubprocessSdkWorker(self.command, self.control_address, self.provision_info,
+                                                  self.worker_id).run()
+            return
+        try:
             self.proc.wait()
             if self.proc.returncode:
                 raise RuntimeError(f"Worker subprocess exited with return code {self.proc.returncode}")

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -119,3 +120,77 @@ server.stop(0).wait()
 print(json.dumps({"before": before, "after": warm_workers.enabled(), "made": warm_workers.start(argv)}))
 """)
     assert res == {"before": True, "after": False, "made": 0}
+
+
+def _provision():
+    """The one field of Beam's ExtendedProvisionInfo the hand-over reads (`provision_info.pipeline_options`)."""
+    from apache_beam.portability.api import beam_provision_api_pb2
+
+    return SimpleNamespace(provision_info=beam_provision_api_pb2.ProvisionInfo())
+
+
+class _DeadProc:
+    """A ready worker that died after `take` saw it alive: writing to its pipe fails."""
+
+    pid, returncode = 4242, 1
+
+    class stdin:  # noqa: N801
+        @staticmethod
+        def write(data):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    def wait(self, timeout=None):
+        return 1
+
+    def poll(self):
+        return 1
+
+
+class _ExitsWith:
+    """A ready worker that takes the hand-over, then exits with `code`."""
+
+    def __init__(self, code):
+        import io
+
+        self.pid, self.returncode, self.code, self.stdin = 4243, None, code, io.BytesIO()
+        self.stdin.close = lambda: None  # keep what was written readable
+
+    def wait(self, timeout=None):
+        self.returncode = self.code
+        return self.code
+
+    def poll(self):
+        return self.returncode
+
+
+def test_a_worker_gone_before_the_hand_over_is_replaced_by_a_fresh_one(monkeypatch):
+    from apache_beam.runners.portability import local_job_service
+
+    from pipelines.stage import _WarmWorker
+
+    started = []
+
+    class FreshWorker:
+        def __init__(self, command, control_address, provision_info, worker_id):
+            started.append((command, control_address, worker_id))
+
+        def run(self):
+            started.append("ran")
+
+    monkeypatch.setattr(local_job_service, "SubprocessSdkWorker", FreshWorker)
+    _WarmWorker(_DeadProc(), b"python -m pipelines.beam_worker", "localhost:1", _provision(), "worker_7").run()
+    assert started == [(b"python -m pipelines.beam_worker", "localhost:1", "worker_7"), "ran"]
+
+
+def test_the_hand_over_names_the_endpoints_and_a_failed_worker_fails_the_run():
+    from pipelines.stage import _WarmWorker
+
+    ok = _ExitsWith(0)
+    _WarmWorker(ok, b"unused", "localhost:5", _provision(), "worker_3").run()
+    work = json.loads(ok.stdin.getvalue())
+    assert 'url: "localhost:5"' in work["env"]["CONTROL_API_SERVICE_DESCRIPTOR"]
+    assert "localhost:" in work["env"]["LOGGING_API_SERVICE_DESCRIPTOR"]
+    assert work["env"]["WORKER_ID"] == "worker_3" and "PIPELINE_OPTIONS" in work["env"]
+    assert work["cwd"] == os.getcwd()
+    with pytest.raises(RuntimeError, match="exited with return code 3"):
+        _WarmWorker(_ExitsWith(3), b"unused", "localhost:5", _provision(), "worker_4").run()
