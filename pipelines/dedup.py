@@ -87,7 +87,7 @@ from pipelines.io import (
     spill_or_inline,
     spill_root,
 )
-from pipelines.io_tables import table_from_ipc, table_part, write_own_table_shard
+from pipelines.io_tables import sorted_take, table_from_ipc, table_part, write_own_table_shard
 from pipelines.stage import StageSpec, main_for, run_stage
 
 STAGE = "dedup"
@@ -422,8 +422,7 @@ def _keep_or_reject(kv, output: str, num_shards: int):
     if not tables and not decided:
         return
     table = pa.concat_tables(tables) if tables else to_table([])
-    hit = pc.is_in(table.column("id"), value_set=pa.array(list(decided), pa.string()))
-    kept, rejected = table.filter(pc.invert(hit)), table.filter(hit)
+    kept, rejected = sorted_take(table, pc.is_in(table.column("id"), value_set=pa.array(list(decided), pa.string())))
     if rejected.num_rows != len(decided):  # a decision whose document is not here would be lost unseen
         missing = sorted(set(decided) - set(rejected.column("id").to_pylist()))
         raise RuntimeError(f"dedup: {len(missing):,} removal decisions name documents missing from output "
@@ -432,7 +431,7 @@ def _keep_or_reject(kv, output: str, num_shards: int):
     for name, values in (("stage", [STAGE] * len(hits)), ("reason", [h[0] for h in hits]),
                          ("duplicate_of", [h[1] for h in hits])):
         rejected = rejected.append_column(name, pa.array(values, pa.string()))
-    for tag, value in write_own_table_shard(output, shard, num_shards, kept, rejected):
+    for tag, value in write_own_table_shard(output, shard, num_shards, kept, rejected, sorted_by_id=True):
         yield beam.pvalue.TaggedOutput(tag, value)
     counts = _lang_source_counts(kept, None)
     counts.update(_lang_source_counts(rejected, rejected.column("reason")))
@@ -516,7 +515,7 @@ def build(pipeline, docs, args):
               "docs_batched": 0, "docs_fingerprinted": 0, "empty_docs": 0, "short_docs": 0, "cc": {"rounds": args.cc_rounds, "unconverged_nodes": 0}}
     against_stats = [against_bad] if args.against_files else []
     parts = ([fp_stats, batch_stats, buckets.stats, removed, out.stats, *against_stats,
-                         sizes | "SizeStats" >> beam.Map(_size_stats),
+                         sizes | "SizeStats" >> beam.Map(report.cluster_stats),
                          pipeline | "Params" >> beam.Create([config])] + verify_stats + cc["stats"])
     stage_stats = (tuple(parts) | "FlattenDedupStats" >> beam.Flatten()
                    # without defaults: "Params" always gives one input, and the default-value
@@ -540,12 +539,6 @@ def _fingerprints(docs, args, reference: bool, label: str, join_shards: int):
     return fps.bands, fps.meta, fps.sigs, fps.stats, batches.docs, batches.stats
 
 
-def _size_stats(size: int) -> dict:
-    """`report.cluster_stats`, with the size also counted by exact value: merged stats lists keep only
-    a few examples, so `_finish` takes the largest cluster from these counts (no separate combine)."""
-    return {**report.cluster_stats(size), "sizes_seen": {str(size): 1}}
-
-
 def _finish(stats: dict) -> dict:
     """Derived values, and the check that every batched document was fingerprinted: a document lost on
     the way would be kept unexamined (its copies neither removed nor counted), so the run fails instead
@@ -554,10 +547,7 @@ def _finish(stats: dict) -> dict:
     if batched != fingerprinted:
         raise RuntimeError(f"dedup: {batched:,} documents were batched but {fingerprinted:,} fingerprinted: "
                            "the runner lost elements between the two steps; no output is marked complete")
-    seen = stats.get("sizes_seen", {})
-    out = report.finish({k: v for k, v in stats.items()
-                         if k not in ("largest_cluster", "sizes_seen", "docs_batched")})
-    out["largest_cluster"] = max(map(int, seen), default=0)
+    out = report.finish({k: v for k, v in stats.items() if k != "docs_batched"})
     for line in report.summary_lines(out):
         LOG.info("%s", line)
     return out

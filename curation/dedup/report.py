@@ -30,8 +30,11 @@ def size_bin(size: int) -> str:
 
 
 def cluster_stats(size: int) -> dict[str, Any]:
-    """Contribution of one cluster (survivor + removed copies) of `size` documents."""
-    return {"clusters": 1, "cluster_sizes": {size_bin(size): 1}, "largest_cluster": [size]}
+    """Contribution of one cluster (survivor + removed copies) of `size` documents. The size is also
+    counted by exact value (`sizes_seen`, a few distinct keys): `finish` takes the largest cluster from
+    it. (A list of sizes would be cut to `MAX_EXAMPLES` when merged, and sorting it on every merge cost
+    ~0.2 CPU-s for 2,600 clusters.)"""
+    return {"clusters": 1, "cluster_sizes": {size_bin(size): 1}, "sizes_seen": {str(size): 1}}
 
 
 def count_stats(counts: dict[tuple, int]) -> dict[str, Any]:
@@ -56,8 +59,7 @@ def finish(stats: dict[str, Any]) -> dict[str, Any]:
             share = round(removed / cell["docs"], 6) if cell.get("docs") else 0.0
             rows[key] = {**cell, "removed_share": share}
         out[table] = rows
-    sizes = out.pop("largest_cluster", [])
-    out["largest_cluster"] = max(sizes) if sizes else 0
+    out["largest_cluster"] = max(map(int, out.pop("sizes_seen", {})), default=0)
     bins = out.get("cluster_sizes", {})
     out["cluster_sizes"] = dict(sorted(bins.items(), key=lambda kv: int(kv[0].split("-")[0])))
     out.setdefault("clusters", 0)

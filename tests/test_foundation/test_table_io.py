@@ -207,3 +207,23 @@ def test_own_shard_has_the_writers_bytes_and_counts(tmp_path):
     assert out["doc_stats"] == ("docs", expected)
     only_kept = dict(write_own_table_shard(str(tmp_path / "k2"), 0, 1, to_table(kept), to_table([], rejected=True)))
     assert set(only_kept) == {"data", "doc_stats"} and not (tmp_path / "k2" / "rejected").exists()
+
+
+def test_sorted_take_splits_in_id_order_and_writes_the_sorting_writers_bytes(tmp_path):
+    """`sorted_take` (the dedup join's one-copy split) gives each half in id order, as filtering and then
+    letting `write_table_parquet` sort would, down to the written bytes; the table may come in chunks."""
+    import pyarrow.compute as pc
+
+    from pipelines.io_tables import sorted_take
+
+    docs = _docs(300)
+    random.Random(4).shuffle(docs)
+    table = pa.concat_tables([to_table(docs[i:i + 70]) for i in range(0, len(docs), 70)])
+    mask = pa.array([i % 3 == 0 for i in range(table.num_rows)])
+    no, yes = sorted_take(table, mask)
+    for half, expected in ((no, table.filter(pc.invert(mask))), (yes, table.filter(mask))):
+        ids = half.column("id").to_pylist()
+        assert ids == sorted(ids) and sorted(ids) == sorted(expected.column("id").to_pylist())
+        write_table_parquet(str(tmp_path / "presorted.parquet"), half, sorted_by_id=True)
+        write_table_parquet(str(tmp_path / "sorted_here.parquet"), expected)
+        assert (tmp_path / "presorted.parquet").read_bytes() == (tmp_path / "sorted_here.parquet").read_bytes()
