@@ -71,16 +71,22 @@ def add_doc(acc: dict[str, Any], doc: Document, kept: bool) -> dict[str, Any]:
     return acc
 
 
-def table_stats(table: pa.Table, kept: bool) -> dict[str, Any]:
+def table_stats(table: pa.Table, kept: bool, rows: pa.Array | None = None) -> dict[str, Any]:
     """`add_doc` over every row of a table of documents (kept or rejected), from grouped Arrow sums: the
-    same dict as folding `add_doc` over the rows (tests/test_quality/test_table_stage.py checks it)."""
-    n = table.num_rows
+    same dict as folding `add_doc` over the rows (tests/test_quality/test_table_stage.py checks it).
+    `rows`: only these row indices count (the text column is measured, never copied)."""
+    n = table.num_rows if rows is None else len(rows)
     if not n:
         return {}
     text = table.column("text")
+    columns = ["lang", "source"] + (["reason"] if not kept else [])
+    sizes = {"chars": pc.utf8_length(text).cast(pa.int64()), "bytes": pc.binary_length(text).cast(pa.int64())}
+    table = pa.table({**{c: table.column(c) for c in columns}, **sizes})
+    if rows is not None:
+        table = table.take(rows)
     lang = pc.fill_null(table.column("lang"), "")
     lang = pc.if_else(pc.equal(lang, ""), "unrouted", lang)
-    base = {"lang": lang, "chars": pc.utf8_length(text).cast(pa.int64()), "bytes": pc.binary_length(text).cast(pa.int64())}
+    base = {"lang": lang, "chars": table.column("chars"), "bytes": table.column("bytes")}
     acc: dict[str, Any] = {}
 
     def grouped(key: str, values: dict, sums: tuple[str, ...]) -> dict[str, dict[str, int]]:

@@ -87,7 +87,7 @@ from pipelines.io import (
     spill_or_inline,
     spill_root,
 )
-from pipelines.io_tables import sorted_take, table_from_ipc, table_part, write_own_table_shard
+from pipelines.io_tables import read_table_parts, split_in_id_order, table_part, write_own_table_shard
 from pipelines.stage import StageSpec, main_for, run_stage
 
 STAGE = "dedup"
@@ -155,8 +155,8 @@ class BatchDocsFn(beam.DoFn):
             by_shard: dict[int, list] = {}
             for doc in docs:
                 by_shard.setdefault(shard_of(doc.id, self.join_shards), []).append(doc)
-            for shard, part in by_shard.items():  # as Arrow: the join writes them without a Document each
-                yield beam.pvalue.TaggedOutput("docs", (shard, table_part(to_table(part), self._spill)))
+            for shard, part in by_shard.items():  # as Arrow, uncompressed: the join maps them, no copy
+                yield beam.pvalue.TaggedOutput("docs", (shard, table_part(to_table(part), self._spill, compress=False)))
             yield beam.pvalue.TaggedOutput("stats", {"docs_batched": len(docs)})
         work = ([keep.node_of(d, self.keep_score, self.reference) for d in docs], [d.text for d in docs])
         yield self.rng.getrandbits(63), spill_or_inline(pickle.dumps(work, pickle.HIGHEST_PROTOCOL), self._spill)
@@ -418,11 +418,13 @@ def _keep_or_reject(kv, output: str, num_shards: int):
         if doc_id in decided:
             raise RuntimeError(f"dedup: more than one decision for document {doc_id!r}")
         decided[doc_id] = (reason, dup_of)
-    tables = [table_from_ipc(blob) for blob in read_spilled(joined["docs"])]
+    tables = read_table_parts(joined["docs"])  # memory-mapped spill files: the shard's text is not copied
     if not tables and not decided:
         return
     table = pa.concat_tables(tables) if tables else to_table([])
-    kept, rejected = sorted_take(table, pc.is_in(table.column("id"), value_set=pa.array(list(decided), pa.string())))
+    kept_rows, rejected_rows = split_in_id_order(
+        table, pc.is_in(table.column("id"), value_set=pa.array(list(decided), pa.string())))
+    rejected = table.take(rejected_rows)
     if rejected.num_rows != len(decided):  # a decision whose document is not here would be lost unseen
         missing = sorted(set(decided) - set(rejected.column("id").to_pylist()))
         raise RuntimeError(f"dedup: {len(missing):,} removal decisions name documents missing from output "
@@ -431,9 +433,9 @@ def _keep_or_reject(kv, output: str, num_shards: int):
     for name, values in (("stage", [STAGE] * len(hits)), ("reason", [h[0] for h in hits]),
                          ("duplicate_of", [h[1] for h in hits])):
         rejected = rejected.append_column(name, pa.array(values, pa.string()))
-    for tag, value in write_own_table_shard(output, shard, num_shards, kept, rejected, sorted_by_id=True):
+    for tag, value in write_own_table_shard(output, shard, num_shards, table, rejected, kept_rows=kept_rows):
         yield beam.pvalue.TaggedOutput(tag, value)
-    counts = _lang_source_counts(kept, None)
+    counts = _lang_source_counts(table.select(["lang", "source"]).take(kept_rows), None)
     counts.update(_lang_source_counts(rejected, rejected.column("reason")))
     if counts:
         yield beam.pvalue.TaggedOutput("stats", report.count_stats(counts))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from curation.schema import ATTRIBUTES_TYPE, Document, to_table
@@ -161,7 +162,7 @@ def test_table_stage_on_empty_input_finishes(tmp_path):
 def test_parts_from_several_spill_files_and_bytes_read_back(tmp_path):
     """Parts of one shard spread over two bundles' spill files (and one part as plain IPC bytes) read back
     as the tables that went in, whatever order the parts arrive in."""
-    from pipelines.io_tables import _KeyTableByShardFn, _read_parts
+    from pipelines.io_tables import _KeyTableByShardFn, read_table_parts
 
     docs = _docs(300)
     tables = [to_table(docs[:100]), to_table(docs[100:200]), to_table(docs[200:])]
@@ -173,7 +174,7 @@ def test_parts_from_several_spill_files_and_bytes_read_back(tmp_path):
         fn.finish_bundle()
     parts.append(table_to_ipc(_to_transit(tables[2])))  # unspilled part
     assert len(list((tmp_path / "spill").glob("*.arrows"))) == 2
-    got = pa.concat_tables(_read_parts(parts[::-1]))
+    got = pa.concat_tables(read_table_parts(parts[::-1]))
     want = pa.concat_tables([_to_transit(t) for t in tables])
     assert sorted(got.column("id").to_pylist()) == sorted(want.column("id").to_pylist())
     assert got.sort_by("id").equals(want.sort_by("id"))
@@ -209,21 +210,35 @@ def test_own_shard_has_the_writers_bytes_and_counts(tmp_path):
     assert set(only_kept) == {"data", "doc_stats"} and not (tmp_path / "k2" / "rejected").exists()
 
 
-def test_sorted_take_splits_in_id_order_and_writes_the_sorting_writers_bytes(tmp_path):
-    """`sorted_take` (the dedup join's one-copy split) gives each half in id order, as filtering and then
-    letting `write_table_parquet` sort would, down to the written bytes; the table may come in chunks."""
+def test_rows_in_id_order_write_the_sorting_writers_bytes_and_stats(tmp_path):
+    """`split_in_id_order` + `write_table_parquet(rows=...)` (the dedup join: no copy of the shard) write,
+    for each half of a chunked table, the bytes that filtering and letting the writer sort would write,
+    also across several row groups; `table_stats(rows=...)` counts only those rows."""
     import pyarrow.compute as pc
 
-    from pipelines.io_tables import sorted_take
+    from curation.stats import table_stats
+    from pipelines import io_tables
+    from pipelines.io_tables import split_in_id_order
 
     docs = _docs(300)
     random.Random(4).shuffle(docs)
     table = pa.concat_tables([to_table(docs[i:i + 70]) for i in range(0, len(docs), 70)])
     mask = pa.array([i % 3 == 0 for i in range(table.num_rows)])
-    no, yes = sorted_take(table, mask)
-    for half, expected in ((no, table.filter(pc.invert(mask))), (yes, table.filter(mask))):
-        ids = half.column("id").to_pylist()
-        assert ids == sorted(ids) and sorted(ids) == sorted(expected.column("id").to_pylist())
-        write_table_parquet(str(tmp_path / "presorted.parquet"), half, sorted_by_id=True)
-        write_table_parquet(str(tmp_path / "sorted_here.parquet"), expected)
-        assert (tmp_path / "presorted.parquet").read_bytes() == (tmp_path / "sorted_here.parquet").read_bytes()
+    no, yes = split_in_id_order(table, mask)
+    for rows, expected in ((no, table.filter(pc.invert(mask))), (yes, table.filter(mask))):
+        assert table.take(rows).column("id").to_pylist() == sorted(expected.column("id").to_pylist())
+        for group in (4096, 32):  # one row group, and several
+            opts = {**io_tables.PARQUET_WRITE_OPTIONS, "row_group_size": group}
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(io_tables, "PARQUET_WRITE_OPTIONS", opts)
+                write_table_parquet(str(tmp_path / "rows.parquet"), table, rows=rows)
+                write_table_parquet(str(tmp_path / "sorted_here.parquet"), expected)
+            assert (tmp_path / "rows.parquet").read_bytes() == (tmp_path / "sorted_here.parquet").read_bytes()
+            assert pq.ParquetFile(tmp_path / "rows.parquet").num_row_groups == -(-len(rows) // group)
+        assert table_stats(table, True, rows=rows) == table_stats(expected, True)
+
+
+def test_empty_table_writes_what_write_parquet_writes(tmp_path):
+    write_table_parquet(str(tmp_path / "t.parquet"), to_table([]))
+    write_parquet(str(tmp_path / "d.parquet"), [])
+    assert (tmp_path / "t.parquet").read_bytes() == (tmp_path / "d.parquet").read_bytes()
