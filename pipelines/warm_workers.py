@@ -37,6 +37,8 @@ import sys
 import threading
 import time
 
+from curation.errors import ConfigError
+
 _lock = threading.Lock()
 _ready: list[_Forked] = []  # each blocked on its pipe
 _stats = {"taken": 0, "forked": 0}
@@ -76,7 +78,7 @@ def enabled() -> bool:
     """Whether `start` forks workers now: `QINGLIU_WARM_WORKERS` is not `off`, and forking is safe."""
     chosen = os.environ.get("QINGLIU_WARM_WORKERS", "fork")
     if chosen not in ("fork", "off"):
-        raise ValueError(f"QINGLIU_WARM_WORKERS must be fork or off, not {chosen!r}")
+        raise ConfigError(f"QINGLIU_WARM_WORKERS must be fork or off, not {chosen!r}")
     return chosen == "fork" and _fork_safe()
 
 
@@ -85,8 +87,10 @@ def _fork_safe() -> bool:
     if not hasattr(os, "fork") or threading.active_count() != 1 or _pipeline_ran:
         return False
     try:
-        tasks = os.listdir("/proc/self/task")
-        names = [open(f"/proc/self/task/{t}/comm").read() for t in tasks]
+        names = []
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/comm") as f:
+                names.append(f.read())
     except OSError:  # not Linux: the thread check cannot be made
         return False
     return not any(n.startswith("grpc") for n in names)

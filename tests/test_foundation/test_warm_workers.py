@@ -194,3 +194,14 @@ def test_the_hand_over_names_the_endpoints_and_a_failed_worker_fails_the_run():
     assert work["cwd"] == os.getcwd()
     with pytest.raises(RuntimeError, match="exited with return code 3"):
         _WarmWorker(_ExitsWith(3), b"unused", "localhost:5", _provision(), "worker_4").run()
+
+
+def test_a_bad_switch_value_is_a_config_error(monkeypatch):
+    from curation.errors import ConfigError
+    from pipelines import warm_workers
+
+    monkeypatch.setenv("QINGLIU_WARM_WORKERS", "spawn")
+    with pytest.raises(ConfigError, match="fork or off"):
+        warm_workers.start(["--direct_num_workers", "2", *MP])
+    monkeypatch.setenv("QINGLIU_WARM_WORKERS", "off")
+    assert warm_workers.start(["--direct_num_workers", "2", *MP]) == 0 and not warm_workers.enabled()
