@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 
 from curation.errors import ConfigError
 
@@ -210,7 +211,9 @@ def _fork() -> _Forked:
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    with warnings.catch_warnings():  # 3.12+ warns about any other OS thread; `_fork_safe` checked them
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid:
         os.close(read_fd)
         return _Forked(pid, write_fd)
