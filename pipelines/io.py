@@ -599,9 +599,11 @@ def spill_or_inline(data, spill: SpillWriter | None):
     return data if spill is None else spill.write(data)
 
 
-def read_spilled(parts) -> list[bytes]:
+def read_spilled(parts, mapped: bool = False) -> list:
     """The blobs of `parts`, each inline `bytes` or a `SpillWriter` reference: inline ones first, in the
-    given order, then the spilled ones by (file, offset), each file opened once."""
+    given order, then the spilled ones by (file, offset), each file opened once. `mapped`: a local spill
+    file is memory-mapped and its blobs come back as `pyarrow.Buffer`s on the map, read without a copy
+    (an uncompressed Arrow IPC blob then stays in the page cache; `io_tables.read_table_parts`)."""
     out, spilled = [], {}
     for part in parts:
         if isinstance(part, bytes):
@@ -610,6 +612,10 @@ def read_spilled(parts) -> list[bytes]:
             path, offset, length = part
             spilled.setdefault(path, []).append((offset, length))
     for path in sorted(spilled):
+        if mapped and os.path.exists(path):
+            f = pa.memory_map(path)
+            out += [f.read_at(length, offset) for offset, length in sorted(spilled[path])]
+            continue
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
             for offset, length in sorted(spilled[path]):
                 f.seek(offset)

@@ -340,22 +340,10 @@ def table_part(table: pa.Table, spill: SpillWriter | None, compress: bool = True
 
 
 def read_table_parts(parts) -> list[pa.Table]:
-    """The tables of one shard's parts: IPC bytes, or where they are in spill files. A spill file is
-    memory-mapped, so an uncompressed part (`table_part(..., compress=False)`) stays in the page cache,
-    read without a copy; a compressed one is decompressed from the map."""
-    inline = [p for p in parts if isinstance(p, bytes)]
-    spilled: dict[str, list] = {}
-    for part in parts:
-        if not isinstance(part, bytes):
-            spilled.setdefault(part[0], []).append(part[1:])
-    tables = [table_from_ipc(blob) for blob in inline]
-    for path in sorted(spilled):
-        if not os.path.exists(path):  # not a local file: read through Beam's filesystems
-            tables += [table_from_ipc(b) for b in read_spilled([(path, *ref) for ref in spilled[path]])]
-            continue
-        mapped = pa.memory_map(path)
-        tables += [table_from_ipc(mapped.read_at(length, offset)) for offset, length in sorted(spilled[path])]
-    return tables
+    """The tables of one shard's parts: IPC bytes, or where they are in spill files (memory-mapped, so an
+    uncompressed part, `table_part(..., compress=False)`, is read from the page cache without a copy; a
+    compressed one is decompressed from the map)."""
+    return [table_from_ipc(blob) for blob in read_spilled(parts, mapped=True)]
 
 
 def write_own_table_shard(output: str, index: int, num_shards: int, kept: pa.Table, rejected: pa.Table,
