@@ -71,6 +71,17 @@ def add_doc(acc: dict[str, Any], doc: Document, kept: bool) -> dict[str, Any]:
     return acc
 
 
+def label_column(column, default: str):
+    """A string column as `add_doc` keys it: null and "" become `default` (`doc.lang or "unrouted"`)."""
+    column = pc.fill_null(column, "")
+    return pc.if_else(pc.equal(column, ""), default, column)
+
+
+def source_column(column):
+    """The `source` column as `add_doc` keys it (`str(doc.source)`: a missing source is "None")."""
+    return pc.fill_null(column.cast(pa.string()), "None")
+
+
 def table_stats(table: pa.Table, kept: bool, rows: pa.Array | None = None) -> dict[str, Any]:
     """`add_doc` over every row of a table of documents (kept or rejected), from grouped Arrow sums: the
     same dict as folding `add_doc` over the rows (tests/test_quality/test_table_stage.py checks it).
@@ -84,9 +95,8 @@ def table_stats(table: pa.Table, kept: bool, rows: pa.Array | None = None) -> di
     table = pa.table({**{c: table.column(c) for c in columns}, **sizes})
     if rows is not None:
         table = table.take(rows)
-    lang = pc.fill_null(table.column("lang"), "")
-    lang = pc.if_else(pc.equal(lang, ""), "unrouted", lang)
-    base = {"lang": lang, "chars": table.column("chars"), "bytes": table.column("bytes")}
+    base = {"lang": label_column(table.column("lang"), "unrouted"), "chars": table.column("chars"),
+            "bytes": table.column("bytes")}
     acc: dict[str, Any] = {}
 
     def grouped(key: str, values: dict, sums: tuple[str, ...]) -> dict[str, dict[str, int]]:
@@ -99,11 +109,10 @@ def table_stats(table: pa.Table, kept: bool, rows: pa.Array | None = None) -> di
     if kept:
         acc["kept"] = n
         acc["by_lang"] = grouped("lang", base, ("chars", "bytes"))
-        source = pc.fill_null(table.column("source").cast(pa.string()), "None")
-        acc["by_source"] = grouped("source", {"source": source, "chars": base["chars"]}, ("chars",))
+        acc["by_source"] = grouped("source", {"source": source_column(table.column("source")),
+                                              "chars": base["chars"]}, ("chars",))
     else:
-        reason = pc.fill_null(table.column("reason"), "")
-        reason = pc.if_else(pc.equal(reason, ""), "unspecified", reason)
+        reason = label_column(table.column("reason"), "unspecified")
         counts = pa.table({"reason": reason}).group_by("reason").aggregate([("reason", "count")]).to_pylist()
         acc["rejected"] = {"total": n, "by_reason": {r["reason"]: r["reason_count"] for r in counts}}
         acc["rejected_by_lang"] = grouped("lang", base, ("chars", "bytes"))

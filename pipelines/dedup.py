@@ -73,7 +73,7 @@ from curation.dedup.shingles import DEFAULT_NGRAM, batch_shingle_hashes
 from curation.errors import ConfigError
 from curation.readers import ReadConfig
 from curation.schema import to_table
-from curation.stats import unreadable_stats
+from curation.stats import label_column, source_column, unreadable_stats
 from curation.text.batch_normalize import normalize_many
 from pipelines.io import (
     MergeStatsFn,
@@ -445,9 +445,7 @@ def _lang_source_counts(table: pa.Table, reason) -> dict[tuple, int]:
     """{(lang or 'unrouted', str(source), reason): documents} of a table, as `report.count_stats` takes."""
     if not table.num_rows:
         return {}
-    lang = pc.fill_null(table.column("lang"), "")
-    cols = {"lang": pc.if_else(pc.equal(lang, ""), "unrouted", lang),
-            "source": pc.fill_null(table.column("source").cast(pa.string()), "None"),
+    cols = {"lang": label_column(table.column("lang"), "unrouted"), "source": source_column(table.column("source")),
             "reason": reason if reason is not None else pa.nulls(table.num_rows, pa.string())}
     rows = pa.table(cols).group_by(["lang", "source", "reason"]).aggregate([("lang", "count")]).to_pylist()
     return {(r["lang"], r["source"], r["reason"]): r["lang_count"] for r in rows}
