@@ -159,9 +159,10 @@ def pipeline_options(beam_args: list[str]) -> tuple[PipelineOptions, Any]:
 
 class LocalRunner(fn_runner.FnApiRunner):
     """Beam's FnApiRunner (what the DirectRunner runs batch pipelines on), with its multi_processing
-    workers started as `python -m pipelines.beam_worker`: Beam's worker main, then an exit that skips
-    interpreter teardown (0.5 s a worker, paid one worker after another at the end of every run).
-    Only Beam's own default worker command is replaced; an environment given any other way is kept."""
+    workers taken from those `pipelines.warm_workers` forked (`WarmSubprocessWorkerHandler`), or else
+    started as `python -m pipelines.beam_worker`: Beam's worker main, then an exit that skips interpreter
+    teardown (0.5 s a worker, paid one worker after another at the end of every run). Only Beam's own
+    default worker environment is replaced; an environment given any other way is kept."""
 
     def run_via_runner_api(self, pipeline_proto, options):
         beam_default = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main".encode()
@@ -178,7 +179,7 @@ WARM_SUBPROCESS_URN = "qingliu:env:warm_subprocess:v1"
 
 @worker_handlers.WorkerHandler.register_environment(WARM_SUBPROCESS_URN, bytes)
 class WarmSubprocessWorkerHandler(worker_handlers.SubprocessSdkWorkerHandler):
-    """Beam's subprocess worker handler, handed a process `pipelines.warm_workers` started early.
+    """Beam's subprocess worker handler, handed a process `pipelines.warm_workers` forked ahead of time.
 
     When none is waiting, the worker starts as in Beam (the payload's command, `pipelines.beam_worker`).
     """
