@@ -14,7 +14,6 @@ import os
 import sys
 
 from curation.errors import ConfigError
-from pipelines import warm_workers
 
 USAGE = "usage: beam run PIPELINE.py [pipeline args] [Beam options]"
 
@@ -55,8 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, os.getcwd())
     try:
         module = load_pipeline(argv[1])
-        # Local subprocess workers (multi_processing), forked now that Beam and the stage are imported.
-        warm_workers.start(argv[2:])
         if not hasattr(module, "run"):
             raise ConfigError(f"{argv[1]} has no run(argv) function")
         stats = module.run(argv[2:])

@@ -5,8 +5,9 @@ runs, as `python -m ...sdk_worker_main`, and waits for it to connect. Each such 
 gRPC, numpy, pyarrow and the stage's modules before it can take work: 1.6-2.3 CPU-s each on the dev box
 (Beam's own import is most of it), paid again for every worker on the same two cores as the runner.
 
-The entry points (`beam run`, `curate <stage>`, `run_stage`) call `start(argv)` once the stage's module
-is imported. When the Beam flags ask for local subprocess workers, that many children of this process
+`run_stage` (so `beam run`, `python -m pipelines.<stage>` and `curate <stage>`) calls `start(argv)` once
+the stage's module is imported; `curate <stage>` calls it earlier too, before its progress thread starts
+(a second Python thread makes forking unsafe). When the Beam flags ask for local subprocess workers, that many children of this process
 are forked at once: they have everything imported already, so a worker costs no import at all (50k zh
 dedup bench, 2 workers: 8.7 -> 7.0 s). Forking is done only while it is safe: this process runs one
 Python thread, has not run a pipeline, and no gRPC core thread exists (a gRPC server or channel starts
