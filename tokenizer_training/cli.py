@@ -183,12 +183,15 @@ def cmd_eval(args) -> int:
 
 def report_markdown(results: dict) -> str:
     """The eval report: compression, Han split, round trip, vocabulary composition, targets."""
-    from tokenizer_training.evaluate import markdown_table
+    from tokenizer_training.evaluate import markdown_table, usage_tables
 
     parts = ["### Tokens per 1,000 characters (lower is better)", markdown_table(results),
              "", "### Characters per token", markdown_table(results, "chars_per_token"),
              "", "### Bytes per token", markdown_table(results, "bytes_per_token"),
-             "", "### Share of Han characters split into bytes", markdown_table(results, "han_byte_split_share"),
+             "", "### Where the tokens go: tokens per 1,000 characters by token class",
+             "cjkN: Han tokens of N characters; mixed: e.g. punctuation + Han, a space + digits.", "",
+             usage_tables(results),
+             "### Share of Han characters split into bytes", markdown_table(results, "han_byte_split_share"),
              "", "### Share of documents with an exact round trip", markdown_table(results, "roundtrip_share"),
              "", "### Eval sets", "| set | docs | chars |", "|---|---:|---:|"]
     parts += [f"| {s} | {v['docs']:,} | {v['chars']:,} |" for s, v in results["sets"].items()]

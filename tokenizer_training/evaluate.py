@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import unicodedata
+from collections import Counter
 
 import numpy as np
 
@@ -53,6 +54,28 @@ def han_split_counts(pieces: list[bytes]) -> tuple[int, int]:
     return int(han.sum()), int(inside.sum())
 
 
+# Token classes for "where the tokens go": classify_token's classes, with Han tokens split by length,
+# since compression on Chinese comes from how many multi-character words the vocabulary matches.
+USAGE_CLASSES = ("cjk1", "cjk2", "cjk3", "cjk4+", "latin", "digit", "punct", "whitespace", "mixed", "byte")
+
+
+def usage_class(b: bytes) -> str:
+    """classify_token's class of a token's bytes; `cjk` becomes cjk1 / cjk2 / cjk3 / cjk4+ by Han length."""
+    kind = classify_token(b)
+    if kind != "cjk":
+        return kind
+    n = sum(1 for c in b.decode("utf-8") if is_han(c))
+    return f"cjk{n}" if n < 4 else "cjk4+"
+
+
+def token_usage(tok, id_counts: Counter) -> dict[str, int]:
+    """Tokens used per USAGE_CLASSES class, from a Counter of token ids (each distinct id classified once)."""
+    out = dict.fromkeys(USAGE_CLASSES, 0)
+    for i, n in id_counts.items():
+        out[usage_class(tok.piece_bytes(i))] += n
+    return out
+
+
 def measure(tok, texts: list[str]) -> dict:
     """Compression and correctness of one tokenizer adapter (see references.py) on `texts`."""
     start = time.time()
@@ -60,10 +83,12 @@ def measure(tok, texts: list[str]) -> dict:
     nbytes = sum(len(t.encode("utf-8")) for t in texts)
     tokens = han = split = roundtrip = 0
     failures: list[int] = []
+    id_counts: Counter = Counter()
     for b in range(0, len(texts), BATCH):
         batch = texts[b : b + BATCH]
         for j, (text, ids) in enumerate(zip(batch, tok.encode_batch(batch))):
             tokens += len(ids)
+            id_counts.update(ids)
             h, s = han_split_counts(tok.token_bytes(ids))
             han, split = han + h, split + s
             if tok.decode(ids) == text:
@@ -83,6 +108,7 @@ def measure(tok, texts: list[str]) -> dict:
         "han_byte_split_share": round(split / han, 5) if han else 0.0,
         "roundtrip_share": round(roundtrip / len(texts), 5) if texts else 1.0,
         "roundtrip_failures": failures,
+        "tokens_by_class": token_usage(tok, id_counts),
         "seconds": round(time.time() - start, 2),
     }
 
@@ -173,6 +199,22 @@ def target_checks(results: dict, ours: str, ood_zh: str = "ood/zh", ood_en: str 
     checks["han_byte_split"] = {"max_share": worst_split, "limit": 0.002, "ok": worst_split < 0.002}
     checks["roundtrip"] = {"min_share": worst_rt, "limit": 1.0, "ok": worst_rt == 1.0}
     return checks
+
+
+def usage_tables(results: dict) -> str:
+    """Per eval set, tokens per 1,000 characters spent on each token class (tokenizers as rows): where one
+    tokenizer saves tokens over another (e.g. more two-character Han words, punctuation merged)."""
+    parts = []
+    for set_name, info in results["sets"].items():
+        chars = info["chars"] or 1
+        parts += [f"#### {set_name}", "| tokenizer | " + " | ".join(USAGE_CLASSES) + " |",
+                  "|---|" + "---:|" * len(USAGE_CLASSES)]
+        for name, per_set in results["results"].items():
+            usage = per_set.get(set_name, {}).get("tokens_by_class")
+            if usage:
+                parts.append(f"| {name} | " + " | ".join(f"{1000 * usage[c] / chars:.1f}" for c in USAGE_CLASSES) + " |")
+        parts.append("")
+    return "\n".join(parts)
 
 
 def markdown_table(results: dict, metric: str = "tokens_per_1k_chars") -> str:

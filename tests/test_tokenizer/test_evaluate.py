@@ -9,7 +9,7 @@ import pytest
 from curation.testing import write_jsonl
 from tests.test_tokenizer.conftest import EN, ZH
 from tokenizer_training import references
-from tokenizer_training.evaluate import classify_token, measure, target_checks
+from tokenizer_training.evaluate import USAGE_CLASSES, classify_token, measure, target_checks, usage_class
 from tokenizer_training.export import load_tokenizer
 
 
@@ -21,6 +21,14 @@ def test_classify_token(token, kind):
     assert classify_token(token) == kind
 
 
+@pytest.mark.parametrize("token, kind", [
+    ("我".encode(), "cjk1"), (" 我们".encode(), "cjk2"), ("北京市".encode(), "cjk3"), ("中华人民共和国".encode(), "cjk4+"),
+    (" the".encode(), "latin"), ("，我们".encode(), "mixed"), (b"\xe4\xbd", "byte"),
+])
+def test_usage_class_splits_han_by_length(token, kind):
+    assert usage_class(token) == kind
+
+
 def test_measure_counts(trained):
     tok = references.HFByteLevel("q", load_tokenizer(trained))
     m = measure(tok, ["今天北京的天气很好", "hello"])
@@ -28,6 +36,11 @@ def test_measure_counts(trained):
     assert m["tokens"] == len(tok.encode("今天北京的天气很好")) + len(tok.encode("hello"))
     assert m["han_chars"] == 9 and m["han_split"] == 0 and m["roundtrip_share"] == 1.0
     assert m["tokens_per_1k_chars"] == round(1000 * m["tokens"] / 14, 1)
+    usage = m["tokens_by_class"]
+    assert set(usage) == set(USAGE_CLASSES) and sum(usage.values()) == m["tokens"]
+    han_tokens = [b for b in tok.token_bytes(tok.encode("今天北京的天气很好"))]
+    assert sum(usage[c] for c in ("cjk1", "cjk2", "cjk3", "cjk4+")) == len(han_tokens)
+    assert usage["latin"] == len(tok.encode("hello")) and usage["digit"] == usage["punct"] == 0
 
 
 def test_eval_cli_writes_report(trained, tmp_path):
@@ -43,7 +56,8 @@ def test_eval_cli_writes_report(trained, tmp_path):
     assert res["vocab"]["qingliu"]["special"] == 7 and res["vocab"]["qingliu"]["max_token_bytes"] <= 32
     assert res["targets"]["roundtrip"]["ok"] and "zh_vs_chatglm2" not in res["targets"]  # no reference: no ratio
     assert (out / "eval.png").stat().st_size > 1000
-    assert "### Tokens per 1,000 characters" in (out / "eval.md").read_text(encoding="utf-8")
+    md = (out / "eval.md").read_text(encoding="utf-8")
+    assert "### Tokens per 1,000 characters" in md and "#### ood/zh\n| tokenizer | cjk1 |" in md
 
 
 def test_target_checks_ratios():
