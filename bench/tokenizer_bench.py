@@ -16,6 +16,7 @@ Results go to WORK/bench.json and are printed as markdown for docs/bench_tokeniz
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -48,8 +49,34 @@ OOD = {
 LANG = {"zh": "zh", "en": "en", "zh-en": "bilingual"}
 
 
-def build_mix(out: str, shard_docs: int = 20000) -> dict:
-    """Write the TRAIN corpora as a Parquet mix output. Returns docs and bytes per language."""
+def split_ood(work: str, frac: float, repeat: int) -> tuple[list[tuple[str, dict]], dict[str, list[str]]]:
+    """The `--ood-train-frac` upper bound: put `frac` of each OOD source's documents (by a seeded hash of
+    the id) into training, `repeat` times each, and keep the rest as that source's eval file.
+
+    Returns (training records as (source name, record), {eval lang: [eval JSONL.gz paths]}).
+    """
+    import gzip
+
+    from tokenizer_training.corpus import doc_key
+
+    train, paths = [], {}
+    os.makedirs(os.path.join(work, "ood"), exist_ok=True)
+    for lang, names in OOD.items():
+        for name in names:
+            path = os.path.join(work, "ood", name.replace("/", "__") + ".jsonl.gz")
+            with gzip.open(path, "wt", encoding="utf-8") as f:
+                for rec in iter_corpus(f"{name}.jsonl.gz"):
+                    if doc_key(0, "ood-train", rec["id"]) < frac:
+                        train += [(name, rec)] * repeat
+                    else:
+                        f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            paths.setdefault(lang, []).append(path)
+    return train, paths
+
+
+def build_mix(out: str, shard_docs: int = 20000, extra: list[tuple[str, dict]] = ()) -> dict:
+    """Write the TRAIN corpora (and `extra` (source, record) pairs) as a Parquet mix output. Returns docs
+    and bytes per language."""
     data = os.path.join(out, "data")
     os.makedirs(data, exist_ok=True)
     docs, shard, stats = [], 0, {}
@@ -62,15 +89,16 @@ def build_mix(out: str, shard_docs: int = 20000) -> dict:
             pq.write_table(to_table(docs), os.path.join(data, f"part-{shard:05d}.parquet"))
             shard, docs = shard + 1, []
 
-    for name in TRAIN:
-        for i, rec in enumerate(iter_corpus(f"{name}.jsonl.gz")):
-            lang = LANG.get(rec.get("lang"), "other")
-            docs.append(Document(id=rec["id"], text=rec["text"], lang=lang, source=name, source_file=name, row=i))
-            s = stats.setdefault(lang, {"docs": 0, "mb": 0.0})
-            s["docs"] += 1
-            s["mb"] += len(rec["text"].encode("utf-8")) / 1e6
-            if len(docs) >= shard_docs:
-                flush()
+    records = ((name, i, rec) for name in TRAIN for i, rec in enumerate(iter_corpus(f"{name}.jsonl.gz")))
+    extras = ((name, i, dict(rec, id=f"{rec['id']}#{i}")) for i, (name, rec) in enumerate(extra))
+    for name, i, rec in itertools.chain(records, extras):
+        lang = LANG.get(rec.get("lang"), "other")
+        docs.append(Document(id=rec["id"], text=rec["text"], lang=lang, source=name, source_file=name, row=i))
+        s = stats.setdefault(lang, {"docs": 0, "mb": 0.0})
+        s["docs"] += 1
+        s["mb"] += len(rec["text"].encode("utf-8")) / 1e6
+        if len(docs) >= shard_docs:
+            flush()
     flush()
     return {k: {"docs": v["docs"], "mb": round(v["mb"], 1)} for k, v in stats.items()}
 
@@ -105,13 +133,21 @@ def main() -> int:
     p.add_argument("--lexicon", action="append", default=None, metavar="NAME=SHARE",
                    help="word-frequency prior passed to `curate tokenizer train` (repeatable)")
     p.add_argument("--threads", type=int, default=None, help="tokenizers threads (default: all cores)")
+    p.add_argument("--ood-train-frac", type=float, default=0.0,
+                   help="upper bound, not the benchmark: train on this share of each OOD source's documents "
+                        "(evaluated on the rest), to see what the trainer reaches when its text covers those genres")
+    p.add_argument("--ood-train-repeat", type=int, default=1, help="copies of each OOD training document")
     args = p.parse_args()
     if corpus_path() is None:
         raise SystemExit("../shared/corpora not found (set QINGLIU_CORPORA)")
     os.makedirs(args.work, exist_ok=True)
     res: dict = {"nproc": os.cpu_count(), "load_avg_start": os.getloadavg()}
     t = time.time()
-    res["mix"] = build_mix(os.path.join(args.work, "mix"))
+    ood_train, ood_paths = [], {lang: [corpus_path(n + ".jsonl.gz") for n in names] for lang, names in OOD.items()}
+    if args.ood_train_frac > 0:
+        ood_train, ood_paths = split_ood(args.work, args.ood_train_frac, args.ood_train_repeat)
+        res["ood_train"] = {"frac": args.ood_train_frac, "repeat": args.ood_train_repeat, "docs": len(ood_train)}
+    res["mix"] = build_mix(os.path.join(args.work, "mix"), extra=ood_train)
     res["mix_build_s"] = round(time.time() - t, 1)
     tok_dir, mix = os.path.join(args.work, "tokenizer"), os.path.join(args.work, "mix", "data")
     train = ["train", "--input", mix, "--output", tok_dir, "--vocab-size", str(args.vocab_size),
@@ -128,7 +164,7 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(args.work, ignore_errors=True)
         return 0
-    ood = [f"--ood={lang}={corpus_path(n + '.jsonl.gz')}" for lang, names in OOD.items() for n in names]
+    ood = [f"--ood={lang}={path}" for lang, paths in ood_paths.items() for path in paths]
     ev = run_child(["eval", "--tokenizer", tok_dir, "--refs", args.refs, "--max-chars", str(args.max_chars),
                     "--output", os.path.join(args.work, "eval"), *ood])
     res["eval"] = {"wall_s": ev["wall_s"]}
