@@ -6,7 +6,7 @@ import random
 
 import apache_beam as beam
 import pytest
-from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -77,7 +77,7 @@ def test_beam_connect_components_matches_oracle():
     }
     canon = [(f"{g}:{min(u, v):05d}", f"{g}:{max(u, v):05d}") for g, es in graphs.items() for u, v in es]
     expected = sorted(oracle_roots(canon).items())
-    with TestPipeline(runner=LocalRunner()) as p:  # named: no Prism attempt
+    with BeamTestPipeline(runner=LocalRunner()) as p:  # named runner: no Prism attempt; renamed import: pytest collects "Test*" names
         cc = p | beam.Create(canon) | ConnectComponents(6)
         assert_that(cc["roots"], equal_to(expected))
 
@@ -86,6 +86,6 @@ def test_beam_residual_after_too_few_rounds_is_finished_correctly():
     """Two round pairs cannot turn a 200-node sorted chain into a star: the residual check finishes it."""
     edges = chain(200) + [(1000, 1000 + i) for i in range(1, 20)]  # plus a star that converges
     expected = sorted(oracle_roots(edges).items())
-    with TestPipeline(runner=LocalRunner()) as p:  # named: no Prism attempt
+    with BeamTestPipeline(runner=LocalRunner()) as p:  # named runner: no Prism attempt; renamed import: pytest collects "Test*" names
         cc = p | beam.Create(edges) | ConnectComponents(2)
         assert_that(cc["roots"], equal_to(expected))
