@@ -415,21 +415,27 @@ def _keep_or_reject(kv, output: str, num_shards: int):
     shard, joined = kv
     decided: dict[str, tuple] = {}
     for doc_id, reason, dup_of in joined["decision"]:
-        if doc_id in decided:
-            raise RuntimeError(f"dedup: more than one decision for document {doc_id!r}")
-        decided[doc_id] = (reason, dup_of)
+        # copies of one record (a repeated id) whose keep-rule keys differ each get the same decision
+        if decided.setdefault(doc_id, (reason, dup_of)) != (reason, dup_of):
+            raise RuntimeError(f"dedup: conflicting decisions for document {doc_id!r}: "
+                               f"{decided[doc_id]} and {(reason, dup_of)}")
     tables = read_table_parts(joined["docs"])  # memory-mapped spill files: the shard's text is not copied
     if not tables and not decided:
         return
     table = pa.concat_tables(tables) if tables else to_table([])
-    kept_rows, rejected_rows = split_in_id_order(
-        table, pc.is_in(table.column("id"), value_set=pa.array(list(decided), pa.string())))
+    decided, copies, tiebreak = _repeated_ids(table, decided)
+    mask = pc.is_in(table.column("id"), value_set=pa.array(list(decided), pa.string()))
+    if copies:
+        mask = pc.or_(mask, pc.is_in(pa.array(np.arange(table.num_rows)), value_set=pa.array(list(copies))))
+    kept_rows, rejected_rows = split_in_id_order(table, mask, tiebreak)
     rejected = table.take(rejected_rows)
-    if rejected.num_rows != len(decided):  # a decision whose document is not here would be lost unseen
-        missing = sorted(set(decided) - set(rejected.column("id").to_pylist()))
+    rejected_ids = rejected.column("id").to_pylist()
+    missing = sorted(set(decided).difference(rejected_ids))  # a decision without its document: lost unseen
+    if missing:
         raise RuntimeError(f"dedup: {len(missing):,} removal decisions name documents missing from output "
                            f"shard {shard} (e.g. {missing[:3]}): the documents and decisions disagree")
-    hits = [decided[i] for i in rejected.column("id").to_pylist()]
+    # every row of a decided id is rejected (all copies of a repeated id are duplicates of the survivor)
+    hits = [copies.get(row) or decided[i] for row, i in zip(rejected_rows.to_pylist(), rejected_ids)]
     for name, values in (("stage", [STAGE] * len(hits)), ("reason", [h[0] for h in hits]),
                          ("duplicate_of", [h[1] for h in hits])):
         rejected = rejected.append_column(name, pa.array(values, pa.string()))
@@ -438,7 +444,42 @@ def _keep_or_reject(kv, output: str, num_shards: int):
     counts = _lang_source_counts(table.select(["lang", "source"]).take(kept_rows), None)
     counts.update(_lang_source_counts(rejected, rejected.column("reason")))
     if counts:
-        yield beam.pvalue.TaggedOutput("stats", report.count_stats(counts))
+        yield beam.pvalue.TaggedOutput("stats", {**report.count_stats(counts),
+                                                 **({"repeated_copies": len(copies)} if copies else {})})
+
+
+def _repeated_ids(table: pa.Table, decided: dict[str, tuple]) -> tuple[dict[str, tuple], dict[int, tuple], Any]:
+    """The join's handling of ids with more than one row in the shard (all rows of an id share its shard).
+
+    The same record read twice keeps one id (`curation.ids`), and the fingerprint step sees one node per
+    id and keep-rule key, so the decisions cannot tell such copies apart. Here: when the id lost to another
+    document, its decision rejects every copy; otherwise one copy per text stays (`keep.order_copies`) and
+    the others are rejected as exact duplicates of that id. A decision whose survivor is the id itself
+    (copies whose keep-rule keys differ) is such a case too.
+
+    Returns:
+        (the decisions to apply by id, {row: (reason, duplicate_of)} for single copies, the rank of each
+        row among its id's rows for the id sort, or None when every id has one row).
+    """
+    ids = table.column("id")
+    counts = pc.value_counts(ids)
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    if not len(repeated):
+        return decided, {}, None
+    rows = pc.indices_nonzero(pc.is_in(ids, value_set=repeated))
+    groups: dict[str, list] = {}
+    for row, rec in zip(rows.to_pylist(), table.take(rows).to_pylist()):
+        groups.setdefault(rec["id"], []).append((row, rec))
+    decided, copies, rank = dict(decided), {}, np.zeros(table.num_rows, dtype=np.int64)
+    for doc_id, group in groups.items():
+        order, dropped = keep.order_copies(group)
+        rank[order] = np.arange(len(order))
+        hit = decided.get(doc_id)
+        if hit is not None and hit[1] != doc_id:
+            continue  # the id lost to another document: its decision rejects every copy
+        decided.pop(doc_id, None)
+        copies.update({row: (report.EXACT, doc_id) for row in dropped})
+    return decided, copies, pa.array(rank)
 
 
 def _lang_source_counts(table: pa.Table, reason) -> dict[tuple, int]:
@@ -507,14 +548,13 @@ def build(pipeline, docs, args):
              | "RootOnes" >> beam.Map(lambda x: (x[2], 1))
              | "ClusterCounts" >> beam.CombinePerKey(sum)
              | "ClusterSize" >> beam.Map(lambda kv: kv[1] + 1))
-    removed = decisions | "RemovedStats" >> beam.Map(lambda x: {x[1][0].split("_")[0]: {"removed": 1}})
     config = {"params": {"threshold": params.threshold, "num_perm": params.num_perm, "bands": params.bands,
                          "rows": params.rows, "ngram": args.ngram, "seed": params.seed, "tag": params.tag(),
                          "verify": args.verify, "keep_score": args.keep_score or ""},
               "exact": {"groups": 0, "removed": 0}, "near": {"candidate_pairs": 0, "removed": 0},
               "docs_batched": 0, "docs_fingerprinted": 0, "empty_docs": 0, "short_docs": 0, "cc": {"rounds": args.cc_rounds, "unconverged_nodes": 0}}
     against_stats = [against_bad] if args.against_files else []
-    parts = ([fp_stats, batch_stats, buckets.stats, removed, out.stats, *against_stats,
+    parts = ([fp_stats, batch_stats, buckets.stats, out.stats, *against_stats,
                          sizes | "SizeStats" >> beam.Map(report.cluster_stats),
                          pipeline | "Params" >> beam.Create([config])] + verify_stats + cc["stats"])
     stage_stats = (tuple(parts) | "FlattenDedupStats" >> beam.Flatten()

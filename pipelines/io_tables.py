@@ -291,10 +291,15 @@ def write_table_parquet(path: str, table: pa.Table, rejected: bool = False, rows
                 writer.write_table(part.cast(schema) if part.schema != schema else part, row_group_size=group)
 
 
-def split_in_id_order(table: pa.Table, mask: pa.Array) -> tuple[pa.Array, pa.Array]:
+def split_in_id_order(table: pa.Table, mask: pa.Array, tiebreak: pa.Array | None = None) -> tuple[pa.Array, pa.Array]:
     """Row indices of `table` where `mask` is false and where it is true, each in id order (stable, as
-    the writer's own sort): what `write_table_parquet(rows=...)` writes without a copy of the table."""
-    order = pc.sort_indices(table.column("id"))
+    the writer's own sort): what `write_table_parquet(rows=...)` writes without a copy of the table.
+    `tiebreak`: rows of one id in this order (a repeated id's copies), not in arrival order."""
+    if tiebreak is None:
+        order = pc.sort_indices(table.column("id"))
+    else:
+        order = pc.sort_indices(pa.table({"id": table.column("id"), "tie": tiebreak}),
+                                sort_keys=[("id", "ascending"), ("tie", "ascending")])
     hit = pc.take(mask, order)
     return pc.filter(order, pc.invert(hit)), pc.filter(order, hit)
 

@@ -50,6 +50,24 @@ def node_of(doc: Document, keep_score: str | None = None, reference: bool = Fals
     return f"{0 if reference else 1}{_ordered_float(neg_score)}{neg_len:010x}{doc.id}"
 
 
+def order_copies(copies: list[tuple[int, dict]]) -> tuple[list[int], list[int]]:
+    """Rows that share one id, as (row, record) -> (the rows in a fixed order, the rows to drop).
+
+    An id can come with several rows: the same record read twice keeps its id (`curation.ids`, counted
+    as `repeated_records`). The order is by the records' contents, not by arrival (which depends on the
+    runner), so every run keeps the same copy and writes the copies in the same order. A row is dropped
+    when an earlier one in that order has the same text: it is an exact duplicate of the kept copy.
+    """
+    ordered = sorted(copies, key=lambda c: repr(sorted(c[1].items())))
+    seen: set[str] = set()
+    dropped = []
+    for row, rec in ordered:
+        if rec["text"] in seen:
+            dropped.append(row)
+        seen.add(rec["text"])
+    return [row for row, _ in ordered], dropped
+
+
 def node_id(node: Node) -> str:
     """The document id inside a node."""
     return node[PREFIX:]

@@ -3,7 +3,9 @@
 `stats.json` -> `stage_stats` of the dedup stage holds:
 
     params            threshold, num_perm, bands, rows, ngram, seed, tag
-    exact             groups (normalized texts seen more than once), removed
+    exact             groups (normalized texts seen more than once), removed (documents rejected as exact
+                      duplicates, every copy of a repeated id included), repeated_copies (copies of a
+                      record read twice, rejected because the same id and text is kept)
     near              candidate_pairs, verified_edges, rejected_pairs, removed
     clusters          clusters with a survivor and at least one removed copy (exact or near)
     cluster_sizes     histogram {"2": n, "3-4": n, "5-8": n, ...} (survivor included), largest_cluster
@@ -38,8 +40,11 @@ def cluster_stats(size: int) -> dict[str, Any]:
 
 
 def count_stats(counts: dict[tuple, int]) -> dict[str, Any]:
-    """{(lang, source, reason): n} -> the `by_lang` / `by_source` tables (docs, exact/near removed)."""
-    out: dict[str, Any] = {"by_lang": {}, "by_source": {}}
+    """{(lang, source, reason): n} -> the `by_lang` / `by_source` tables (docs, exact/near removed) and
+    the `exact` / `near` removed totals: documents rejected, so every copy of a repeated id counts."""
+    out: dict[str, Any] = {"by_lang": {}, "by_source": {},
+                           "exact": {"removed": sum(n for k, n in counts.items() if k[2] == EXACT)},
+                           "near": {"removed": sum(n for k, n in counts.items() if k[2] == NEAR)}}
     for (lang, source, reason), n in sorted(counts.items(), key=lambda kv: tuple(map(str, kv[0]))):
         for table, key in (("by_lang", lang), ("by_source", source)):
             cell = out[table].setdefault(key, {"docs": 0, "exact_removed": 0, "near_removed": 0})

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from curation.dedup.keep import node_of
+from curation.dedup.keep import node_of, order_copies
 from curation.errors import ConfigError
 from curation.testing import make_doc, read_stage_output, write_jsonl
 from pipelines import dedup
@@ -238,3 +238,73 @@ def test_join_writes_its_shard_and_refuses_a_decision_without_its_document(tmp_p
     with pytest.raises(RuntimeError, match="missing from output shard 4"):
         list(dedup._keep_or_reject((4, {"docs": [], "decision": [("zz", "exact_duplicate", "d0")]}),
                                    str(tmp_path / "bad2"), 5))
+
+
+def test_order_copies_is_by_content_and_drops_repeated_texts():
+    a = {"id": "1", "text": "甲", "lang": "zh"}
+    b = {"id": "1", "text": "甲", "lang": None}
+    c = {"id": "1", "text": "乙", "lang": "zh"}
+    # by content: c (乙 < 甲), then a ('zh' < None in repr); b repeats a's text and is dropped
+    assert order_copies([(0, a), (1, b), (2, c)]) == ([2, 0, 1], [1])
+    assert order_copies([(5, c), (4, b), (3, a)]) == ([5, 3, 4], [4])  # any arrival order, same choice
+    assert order_copies([(0, a)]) == ([0], [])
+
+
+A_TEXT = "第一篇文章的内容在这里，足够长的一段文字用来测试去重是否正确。"
+B_TEXT = "another document entirely different from the first one in every way"
+
+
+def test_a_record_read_twice_is_kept_once_and_its_copies_counted(tmp_path):
+    """A stage output read together with the raw file it came from: each record comes twice with one id
+    (curation.ids). Dedup keeps one copy, rejects the other as an exact duplicate of that id, and rejects
+    every copy of an id that lost to another document; the files do not depend on the input order."""
+    from pipelines import ingest
+
+    raw = write_jsonl(str(tmp_path / "raw" / "in.jsonl"), [{"id": "1", "text": A_TEXT}, {"id": "2", "text": B_TEXT}])
+    other = write_jsonl(str(tmp_path / "raw2" / "other.jsonl"), [{"id": "0", "text": A_TEXT}, {"id": "9", "text": A_TEXT}])
+    ingest.run(["--input", raw, "--output", str(tmp_path / "ingest")])
+    outputs = []
+    for k, inputs in enumerate(([str(tmp_path / "ingest"), raw, other], [other, raw, str(tmp_path / "ingest")])):
+        out = str(tmp_path / f"dedup{k}")
+        res = dedup.run([x for i in inputs for x in ("--input", i)] + ["--output", out])
+        assert res["input_records"] == 6 and res["repeated_records"] == 2
+        assert res["kept"] == 2 and res["rejected"]["total"] == 4  # nothing lost: 6 = 2 + 4
+        ss = res["stage_stats"]
+        assert ss["exact"]["removed"] == 4 and ss["repeated_copies"] == 1 and ss["near"]["removed"] == 0
+        got = read_stage_output(out)
+        assert sorted(d.id for d in got["kept"]) == ["0", "2"]
+        assert sorted((d.id, d.reason, d.duplicate_of) for d in got["rejected"]) == [
+            ("1", "exact_duplicate", "0"), ("1", "exact_duplicate", "0"), ("2", "exact_duplicate", "2"),
+            ("9", "exact_duplicate", "0")]
+        outputs.append({name: open(os.path.join(out, sub, name), "rb").read()
+                        for sub in ("data", "rejected") for name in os.listdir(os.path.join(out, sub))})
+    assert outputs[0] == outputs[1]
+
+
+def test_copies_of_one_record_with_different_scores_keep_one(tmp_path):
+    """With --keep-score, two copies of one record (same id and provenance) whose attributes differ are two
+    keep-rule nodes; the loser's decision names its own id. One copy stays, and the other document with
+    that text is a duplicate of it."""
+    prov = {"source_file": "x.jsonl", "row": 0}
+    a = write_jsonl(str(tmp_path / "a" / "a.jsonl"), [{"id": "1", "text": A_TEXT, "attributes": {"q": 0.9}, "provenance": prov},
+                                                     {"id": "5", "text": A_TEXT, "attributes": {"q": 0.5}}])
+    b = write_jsonl(str(tmp_path / "b" / "b.jsonl"), [{"id": "1", "text": A_TEXT, "provenance": prov}, {"id": "2", "text": B_TEXT}])
+    res = dedup.run(["--input", a, "--input", b, "--output", str(tmp_path / "out"), "--keep-score", "q"])
+    assert res["input_records"] == 4 and res["kept"] == 2 and res["rejected"]["total"] == 2
+    got = read_stage_output(str(tmp_path / "out"))
+    assert sorted(d.id for d in got["kept"]) == ["1", "2"]
+    assert sorted((d.id, d.reason, d.duplicate_of) for d in got["rejected"]) == [
+        ("1", "exact_duplicate", "1"), ("5", "exact_duplicate", "1")]
+
+
+def test_join_accepts_repeated_identical_decisions_and_refuses_conflicting_ones(tmp_path):
+    from curation.schema import Document, to_table
+    from pipelines.io_tables import table_to_ipc
+
+    blob = table_to_ipc(to_table([Document(id=i, text=f"文本{i}", lang="zh") for i in ("a", "b", "c")]))
+    same = [("b", "exact_duplicate", "a"), ("b", "exact_duplicate", "a")]
+    outs = list(dedup._keep_or_reject((0, {"docs": [blob], "decision": same}), str(tmp_path / "ok"), 1))
+    assert [o.value for o in outs if o.tag == "stats"][0]["exact"]["removed"] == 1
+    clash = [("b", "exact_duplicate", "a"), ("b", "near_duplicate", "c")]
+    with pytest.raises(RuntimeError, match="conflicting decisions for document 'b'"):
+        list(dedup._keep_or_reject((0, {"docs": [blob], "decision": clash}), str(tmp_path / "bad"), 1))
