@@ -59,12 +59,17 @@ def han_split_counts(pieces: list[bytes]) -> tuple[int, int]:
 USAGE_CLASSES = ("cjk1", "cjk2", "cjk3", "cjk4+", "latin", "digit", "punct", "whitespace", "mixed", "byte")
 
 
+def han_length(b: bytes) -> int:
+    """Han characters in a `cjk` token's bytes (its length in characters, spaces aside)."""
+    return sum(1 for c in b.decode("utf-8") if is_han(c))
+
+
 def usage_class(b: bytes) -> str:
     """classify_token's class of a token's bytes; `cjk` becomes cjk1 / cjk2 / cjk3 / cjk4+ by Han length."""
     kind = classify_token(b)
     if kind != "cjk":
         return kind
-    n = sum(1 for c in b.decode("utf-8") if is_han(c))
+    n = han_length(b)
     return f"cjk{n}" if n < 4 else "cjk4+"
 
 
@@ -147,7 +152,7 @@ def vocab_composition(tok, special_ids: set[int] | None = None) -> dict:
         kind = classify_token(b, i in special_ids)
         counts[kind] += 1
         if kind == "cjk":
-            n = sum(1 for c in b.decode("utf-8") if is_han(c))
+            n = han_length(b)
             han_chars_in_cjk += n
             multi_han += n >= 2
     counts["cjk_multi_char"] = multi_han

@@ -59,7 +59,6 @@ def test_in_process_grpc_workers_flush_by_size_only():
         TimeBasedBufferingClosableOutputStream,
     )
 
-
     options, runner = pipeline_options(["--direct_num_workers", "2"])
     assert runner is not None and options.view_as(DirectOptions).direct_running_mode == "multi_threading"
     stream = ClosableOutputStream.create(None, lambda data: None, worker_handlers.DATA_BUFFER_TIME_LIMIT_MS)
